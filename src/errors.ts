@@ -1,0 +1,81 @@
+/**
+ * Every failure xlp reports is an XlpError: a one-line message naming the problem, a hint saying
+ * what to do, and a stable exit code. Only commands print them; the library throws them.
+ */
+
+/** Stable, documented process exit codes (docs/exit-codes.md). Never renumber: scripts depend on them. */
+export const ExitCode = {
+  OK: 0,
+  /** The operation failed for a reason not covered below. */
+  FAILED: 1,
+  /** Bad command line: unknown flag, bad name, missing or unreadable file argument. */
+  USAGE: 2,
+  /** This host cannot live-patch: not a Xen dom0, not root, tools missing, livepatch not built in. */
+  HOST_UNSUPPORTED: 3,
+  /** The hypervisor refused the payload (build-id mismatch, duplicate, malformed for Xen). */
+  REJECTED: 4,
+  /** The hypervisor stayed busy until --timeout ran out. */
+  BUSY: 5,
+  /** The payload is in a state that does not allow the operation (e.g. revert of a non-top payload). */
+  WRONG_STATE: 6,
+  /** No payload of that name is loaded. */
+  NOT_FOUND: 7,
+  /** The payload file failed xlp's own checks before the hypervisor was touched. */
+  INVALID_PAYLOAD: 8,
+  /** The audit journal or host lock could not be used, so nothing was changed. */
+  AUDIT: 9,
+  /** The remote host could not be reached or authenticated over ssh. */
+  REMOTE: 10,
+  /** Interrupted by SIGINT. */
+  INTERRUPTED: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface XlpErrorOptions {
+  /** What the user should do next; shown after the message. */
+  hint?: string;
+  /** Positive errno reported by Xen or the tool, when there is one. */
+  errno?: number;
+  /** Raw output of the underlying tool, kept for --json and the audit journal. */
+  detail?: { stdout?: string; stderr?: string; exitCode?: number };
+  cause?: unknown;
+}
+
+export class XlpError extends Error {
+  readonly exitCode: ExitCodeValue;
+  /** A short machine-readable identifier, e.g. 'not-found', stable across versions. */
+  readonly code: string;
+  readonly hint?: string;
+  readonly errno?: number;
+  readonly detail?: XlpErrorOptions['detail'];
+
+  constructor(code: string, exitCode: ExitCodeValue, message: string, options: XlpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'XlpError';
+    this.code = code;
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+    this.errno = options.errno;
+    this.detail = options.detail;
+  }
+
+  /** The shape printed under --json and stored in the audit journal. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      exitCode: this.exitCode,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.errno === undefined ? {} : { errno: this.errno }),
+      ...(this.detail === undefined ? {} : { detail: this.detail }),
+    };
+  }
+}
+
+export const usageError = (message: string, hint?: string): XlpError =>
+  new XlpError('usage', ExitCode.USAGE, message, { hint });
+
+export const invalidPayload = (message: string, hint?: string): XlpError =>
+  new XlpError('invalid-payload', ExitCode.INVALID_PAYLOAD, message, { hint });
+
+export const isXlpError = (value: unknown): value is XlpError => value instanceof XlpError;

@@ -1,0 +1,127 @@
+/**
+ * An exclusive lock on a file, held by the kernel (flock(2) on an open file description), so a
+ * process that dies — even by kill -9 — releases it at once and no stale lock can ever block a host.
+ * Node has no flock binding, so util-linux's `flock` takes the lock on our inherited descriptor
+ * and exits; the lock stays with the descriptor this process keeps open. The file also names its
+ * holder so a waiting process can say who it waits for.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { ExitCode, XlpError } from '../errors.js';
+import { ensurePrivateDir } from './private-dir.js';
+
+export interface LockOwner {
+  readonly pid: number;
+  readonly command: string;
+  readonly host: string;
+  readonly since: string;
+}
+
+export interface HeldLock {
+  readonly path: string;
+  /** The holder recorded in the file when a process died holding the lock (it was taken over). */
+  readonly takenOverFrom?: LockOwner;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** How long to wait for another holder; 0 fails at once. */
+  readonly timeoutMs: number;
+  /** Describes this holder to others, e.g. "xlp apply xsa-466". */
+  readonly command: string;
+  /** What the lock protects, for messages: "the host lock", "the simulator state". */
+  readonly what: string;
+}
+
+export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
+  await ensurePrivateDir(dirname(path));
+  const handle = await openLockFile(path);
+  try {
+    const acquired = await flockDescriptor(handle.fd, options.timeoutMs);
+    const recorded = await readOwner(handle);
+    if (!acquired) {
+      const holder = recorded === undefined ? 'another process' : describe(recorded);
+      throw new XlpError('lock-timeout', ExitCode.AUDIT, `${options.what} ${path} is held by ${holder}; gave up after ${options.timeoutMs / 1000} s`, {
+        hint: 'wait for that operation to finish, or raise --lock-timeout',
+      });
+    }
+    const self: LockOwner = { pid: process.pid, command: options.command, host: hostname(), since: new Date().toISOString() };
+    await writeOwner(handle, self);
+    return {
+      path,
+      // A recorded owner in a lock we could take means its holder died without releasing it.
+      ...(recorded === undefined ? {} : { takenOverFrom: recorded }),
+      release: async () => {
+        await handle.truncate(0).catch(() => {});
+        await handle.close().catch(() => {});
+      },
+    };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+export const describe = (owner: LockOwner): string => `pid ${owner.pid} (${owner.command}) on ${owner.host} since ${owner.since}`;
+
+async function openLockFile(path: string): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW;
+  const handle = await open(path, flags, 0o600).catch((error: NodeJS.ErrnoException) => {
+    throw new XlpError('lock-unusable', ExitCode.AUDIT, `cannot open lock file ${path}: ${error.code ?? error.message}`, {
+      hint: error.code === 'ELOOP' ? 'the lock path is a symlink: remove it' : 'check the directory permissions',
+    });
+  });
+  const info = await handle.stat();
+  if (!info.isFile() || (process.getuid !== undefined && info.uid !== process.getuid())) {
+    await handle.close();
+    throw new XlpError('lock-unusable', ExitCode.AUDIT, `refusing lock file ${path}: not a regular file owned by this user`, {
+      hint: 'remove it so xlp can create its own',
+    });
+  }
+  return handle;
+}
+
+function flockDescriptor(fd: number, timeoutMs: number): Promise<boolean> {
+  const wait = timeoutMs <= 0 ? ['--nonblock'] : ['--wait', String(timeoutMs / 1000)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', ['--exclusive', ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new XlpError('lock-unusable', ExitCode.AUDIT, `cannot run flock to take a lock: ${error.code ?? error.message}`, {
+          hint: "install util-linux (it provides 'flock')",
+        }),
+      ),
+    );
+    child.on('close', (code) => {
+      if (code === 0) resolve(true);
+      else if (code === 1 && stderr === '') resolve(false);
+      else reject(new XlpError('lock-unusable', ExitCode.AUDIT, `flock failed (exit ${code}): ${stderr.trim()}`));
+    });
+  });
+}
+
+async function readOwner(handle: FileHandle): Promise<LockOwner | undefined> {
+  const { size } = await handle.stat();
+  if (size === 0 || size > 4096) return undefined;
+  const buffer = Buffer.alloc(size);
+  await handle.read(buffer, 0, size, 0);
+  try {
+    const parsed = JSON.parse(buffer.toString('utf8')) as Partial<LockOwner>;
+    if (typeof parsed.pid === 'number' && typeof parsed.command === 'string') {
+      return { pid: parsed.pid, command: parsed.command, host: String(parsed.host), since: String(parsed.since) };
+    }
+  } catch {
+    // A torn or foreign record names nobody; the lock itself is still sound.
+  }
+  return undefined;
+}
+
+async function writeOwner(handle: FileHandle, owner: LockOwner): Promise<void> {
+  await handle.truncate(0);
+  await handle.write(JSON.stringify(owner), 0, 'utf8');
+}
