@@ -1,0 +1,61 @@
+/**
+ * Parses `xen-livepatch list`. Every generation prints one row per payload in upload order: the name
+ * left-justified in 40 columns (never truncated: a longer name pushes the rest right), `| `, the
+ * state, and ` (<errno>, <strerror>)` when the last action left an rc. Xen 4.14+ adds a metadata
+ * column (`    | ` then the `.modinfo` strings joined with `;`, a trailing space when empty) and prints
+ * `Nothing to list` when empty; 4.7-4.13 print a two-column table, just the header when empty.
+ */
+import type { PayloadState, PayloadStatus } from '../backend.js';
+
+export type ListLayout = 'two-column' | 'three-column';
+
+export type ListParse =
+  | { readonly ok: true; readonly layout: ListLayout | 'empty'; readonly payloads: PayloadStatus[] }
+  | { readonly ok: false; readonly line: string };
+
+const HEADERS: Record<ListLayout, readonly string[]> = {
+  'two-column': [' ID                                     | status', '----------------------------------------+------------'],
+  'three-column': [
+    ' ID                                     | status     | metadata',
+    '----------------------------------------+------------+---------------',
+  ],
+};
+
+// The name is lazy and at least 40 characters (its padding included), so the first `| STATE` at or
+// after column 40 ends it; names xlp accepts contain no whitespace, so trailing blanks are padding.
+const STATE_AND_RC = String.raw`\| (CHECKED|APPLIED|unknown)(?: \((-?\d+), (.*?)\))?`;
+const ROW: Record<ListLayout, RegExp> = {
+  'two-column': new RegExp(String.raw`^(.{40,}?)${STATE_AND_RC}$`, 'u'),
+  // Lenient about the trailing space after the last bar, which some transports strip.
+  'three-column': new RegExp(String.raw`^(.{40,}?)${STATE_AND_RC}    \|(?: (.*))?$`, 'u'),
+};
+
+function parseRow(layout: ListLayout, line: string): PayloadStatus | undefined {
+  const match = ROW[layout].exec(line);
+  if (match === null) return undefined;
+  const [, paddedName = '', state, rc, , metadata = ''] = match;
+  const name = paddedName.replace(/ +$/, '');
+  if (name === '') return undefined;
+  return {
+    name,
+    state: state as PayloadState,
+    rc: rc === undefined ? 0 : Number(rc),
+    metadata: metadata === '' ? [] : metadata.split(';'),
+  };
+}
+
+/** Parses the stdout of a successful `list`; any line it does not understand makes it fail. */
+export function parseList(stdout: string): ListParse {
+  if (stdout === 'Nothing to list\n') return { ok: true, layout: 'empty', payloads: [] };
+  if (!stdout.endsWith('\n')) return { ok: false, line: stdout.slice(stdout.lastIndexOf('\n') + 1) };
+  const lines = stdout.slice(0, -1).split('\n');
+  const layout = (Object.keys(HEADERS) as ListLayout[]).find((l) => HEADERS[l].every((header, i) => lines[i] === header));
+  if (layout === undefined) return { ok: false, line: lines[0] ?? '' };
+  const payloads: PayloadStatus[] = [];
+  for (const line of lines.slice(2)) {
+    const row = parseRow(layout, line);
+    if (row === undefined) return { ok: false, line };
+    payloads.push(row);
+  }
+  return { ok: true, layout, payloads };
+}

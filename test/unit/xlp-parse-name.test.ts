@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode, XlpError } from '../../src/errors.js';
+import { MAX_NAME_BYTES, nameProblem, validateName } from '../../src/host/xen-livepatch/name.js';
+
+describe('payload names', () => {
+  it.each([
+    ['xsa', 'a plain name'],
+    ['XSA-458_v2.livepatch', 'dots, dashes and underscores'],
+    ['n'.repeat(127), 'exactly 127 bytes'],
+    [`${'é'.repeat(63)}a`, '127 bytes of UTF-8 in 64 characters'],
+    ['--nodeps', 'a name that looks like a flag (the tool takes it as the name)'],
+  ])('accepts %j (%s)', (name) => {
+    expect(nameProblem(name)).toBeUndefined();
+    expect(() => validateName(name)).not.toThrow();
+  });
+
+  it.each([
+    ['', 'it is empty'],
+    ['n'.repeat(128), 'it is 128 bytes long'],
+    ['é'.repeat(64), 'it is 128 bytes long'],
+    ['a/b', "it contains '/'"],
+    ['a b', 'it contains whitespace'],
+    ['a\u00a0b', 'it contains whitespace'],
+    ['a\tb', 'it contains a control character'],
+    ['a\nb', 'it contains a control character'],
+    ['a\u007fb', 'it contains a control character'],
+    ['a\u0085b', 'it contains a control character'],
+    ['a\ud800b', 'it is not valid Unicode'],
+  ])('refuses %j: %s', (name, problem) => {
+    expect(nameProblem(name)).toBe(problem);
+  });
+
+  it('refuses with a one-line usage error that states the rule', () => {
+    let error: unknown;
+    try {
+      validateName('bad\nname');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(XlpError);
+    const xlp = error as XlpError;
+    expect([xlp.code, xlp.exitCode]).toEqual(['usage', ExitCode.USAGE]);
+    expect(xlp.message).toBe('invalid payload name "bad\\nname": it contains a control character');
+    expect(xlp.hint).toBe(`a payload name is 1 to ${MAX_NAME_BYTES} bytes of UTF-8, without '/', whitespace or control characters`);
+  });
+});
