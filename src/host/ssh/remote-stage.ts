@@ -1,0 +1,32 @@
+/**
+ * The POSIX shell script that receives payload bytes on the host over ssh stdin. It makes a 0700
+ * directory with mktemp, writes the file 0600 under noclobber, and proves on the host, with the host's
+ * own sha256sum, that the bytes that landed are the bytes xlp verified. It cleans up after any failure.
+ * Arguments: $1 = basename, $2 = expected sha256 (lowercase hex). Prints the directory on success.
+ */
+export const STAGE_MISMATCH_EXIT = 86;
+
+export const STAGE_SCRIPT = `set -eu
+umask 077
+dir=$(mktemp -d "\${TMPDIR:-/tmp}/xlp-stage.XXXXXXXX")
+trap 'rm -rf "$dir"' EXIT
+set -C
+cat > "$dir/$1"
+sum=$(sha256sum < "$dir/$1")
+sum=\${sum%% *}
+if [ "$sum" != "$2" ]; then
+  echo "xlp-stage: sha256 of the staged copy is $sum, expected $2" >&2
+  exit ${STAGE_MISMATCH_EXIT}
+fi
+trap - EXIT
+printf '%s\\n' "$dir"`;
+
+/**
+ * The directory the script printed, refused unless it is an absolute path ending in the mktemp name
+ * the script asked for (it is later removed with rm -rf, so it must be exactly what the script made).
+ */
+export function parseStagedDir(stdout: string): string | undefined {
+  const dir = stdout.replace(/\n$/, '');
+  // eslint-disable-next-line no-control-regex
+  return /^\/[^\x00-\x1f\x7f]*\/xlp-stage\.[A-Za-z0-9]{8}$/.test(dir) ? dir : undefined;
+}
