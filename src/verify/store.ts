@@ -1,0 +1,174 @@
+/**
+ * xlp's record, per host, of the bytes it uploaded under each name and of the order it applied them
+ * in: `xen-livepatch list` shows neither build-ids nor apply order, and the pre-flight checks need
+ * both. One JSON file per host under dataDir()/hosts/, 0600 in 0700 directories owned by the user
+ * (root on a dom0), replaced atomically (write, fsync, rename) under a flock so two xlp processes
+ * never lose each other's updates. The record is a cache of what xlp did, never the truth: every
+ * use reconciles it with what the hypervisor lists (see reconcile()).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, XlpError } from '../errors.js';
+import type { PayloadStatus } from '../host/backend.js';
+import type { HookKind } from '../payload/types.js';
+import { dataDir } from '../paths.js';
+import { acquireLock } from '../util/lock-file.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
+
+export interface PayloadRecord {
+  readonly sha256: string;
+  readonly size: number;
+  readonly buildId?: string;
+  readonly depends?: string;
+  readonly xenDepends?: string;
+  readonly hooks: readonly HookKind[];
+  readonly uploadedAt: string;
+}
+
+export interface HostRecord {
+  readonly version: 1;
+  /** The runner's target: 'localhost', the ssh destination or 'sim:<state file>'. */
+  readonly host: string;
+  /** The hypervisor build-id the records belong to; a different one means a reboot: all stale. */
+  readonly xenBuildId?: string;
+  readonly payloads: Readonly<Record<string, PayloadRecord>>;
+  /** Names xlp applied, bottom of the stack first. */
+  readonly applied: readonly string[];
+}
+
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+export const emptyRecord = (host: string): HostRecord => ({ version: 1, host, payloads: {}, applied: [] });
+
+/** A file name for the host that cannot escape the directory, and stays readable in `ls`. */
+export function hostFileName(host: string): string {
+  const slug = host.replace(/[^A-Za-z0-9_.@-]+/g, '_').slice(0, 48);
+  const digest = createHash('sha256').update(host).digest('hex').slice(0, 16);
+  return `${slug}-${digest}.json`;
+}
+
+export const storeDir = (base = dataDir()): string => join(base, 'hosts');
+
+export class PayloadStore {
+  private readonly path: string;
+
+  constructor(
+    readonly host: string,
+    private readonly dir = storeDir(),
+  ) {
+    this.path = join(dir, hostFileName(host));
+  }
+
+  /** The record as last written (empty when there is none). */
+  async read(): Promise<HostRecord> {
+    await ensurePrivateDir(this.dir);
+    return this.load();
+  }
+
+  /** Read-modify-write under the store lock; `change` must be quick and must not touch the hypervisor. */
+  async update(change: (record: HostRecord) => HostRecord): Promise<HostRecord> {
+    await ensurePrivateDir(this.dir);
+    const lock = await acquireLock(`${this.path}.lock`, { timeoutMs: 10_000, command: `xlp (pid ${process.pid})`, what: 'the payload record' });
+    try {
+      const next = change(await this.load());
+      await this.write(next);
+      return next;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async load(): Promise<HostRecord> {
+    const handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw unusable(this.path, error.code === 'ELOOP' ? 'it is a symlink' : (error.code ?? error.message));
+    });
+    if (handle === undefined) return emptyRecord(this.host);
+    try {
+      const info = await handle.stat();
+      const uid = process.getuid?.();
+      if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+        throw unusable(this.path, 'it is not a private regular file owned by this user');
+      }
+      if (info.size > MAX_RECORD_BYTES) throw unusable(this.path, `it is larger than ${MAX_RECORD_BYTES} bytes`);
+      return parseRecord(await handle.readFile('utf8'), this.host, this.path);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async write(record: HostRecord): Promise<void> {
+    const temp = join(this.dir, `.${hostFileName(this.host)}.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await handle.close();
+    await rename(temp, this.path);
+  }
+}
+
+const unusable = (path: string, why: string): XlpError =>
+  new XlpError('store-unusable', ExitCode.FAILED, `cannot use xlp's payload record ${path}: ${why}`, {
+    hint: 'remove the file: xlp rebuilds it (checks that need it then say what they could not verify)',
+  });
+
+function parseRecord(text: string, host: string, path: string): HostRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw unusable(path, 'it is not valid JSON');
+  }
+  const value = parsed as Partial<HostRecord>;
+  if (value.version !== 1 || typeof value.payloads !== 'object' || value.payloads === null || !Array.isArray(value.applied)) {
+    throw unusable(path, 'it is not a version 1 payload record');
+  }
+  // A record is named by a digest of the host, so a mismatch means it was copied from elsewhere.
+  if (value.host !== host) throw unusable(path, `it belongs to host ${String(value.host)}, not ${host}`);
+  return value as HostRecord;
+}
+
+/**
+ * The record made consistent with the hypervisor's list: payloads no longer loaded are forgotten,
+ * applied names that are not APPLIED any more leave the stack, and a different hypervisor build-id
+ * (a reboot into another Xen) voids everything.
+ */
+export function reconcile(record: HostRecord, listed: readonly PayloadStatus[], xenBuildId: string): HostRecord {
+  if (record.xenBuildId !== undefined && record.xenBuildId !== xenBuildId) return { ...emptyRecord(record.host), xenBuildId };
+  const state = new Map(listed.map((p) => [p.name, p.state]));
+  const payloads = Object.fromEntries(Object.entries(record.payloads).filter(([name]) => state.has(name)));
+  const applied = record.applied.filter((name) => state.get(name) === 'APPLIED' && name in payloads);
+  return { ...record, xenBuildId, payloads, applied };
+}
+
+/** What an operation that succeeded did to the stack. */
+export type StoreChange =
+  | { readonly kind: 'uploaded'; readonly name: string; readonly record: PayloadRecord }
+  | { readonly kind: 'applied' | 'replaced' | 'reverted' | 'unloaded'; readonly name: string };
+
+export function applyChange(record: HostRecord, change: StoreChange): HostRecord {
+  const without = record.applied.filter((name) => name !== change.name);
+  switch (change.kind) {
+    case 'uploaded':
+      return { ...record, payloads: { ...record.payloads, [change.name]: change.record }, applied: without };
+    case 'applied':
+      return { ...record, applied: [...without, change.name] };
+    case 'replaced':
+      return { ...record, applied: [change.name] };
+    case 'reverted':
+      return { ...record, applied: without };
+    case 'unloaded': {
+      const payloads = { ...record.payloads };
+      delete payloads[change.name];
+      return { ...record, payloads, applied: without };
+    }
+  }
+}
