@@ -1,0 +1,93 @@
+/**
+ * The journal read as changes: each intent joined with its outcome, or with the recovery that
+ * resolved it when its process died first. Only records of a proven chain are used.
+ */
+import type { AuditOperation, AuditResult } from './types.js';
+import { scanJournal, type ScanResult } from './journal-reader.js';
+import type { PayloadStatus } from '../host/backend.js';
+import type { Resolution, StoredRecord } from './record.js';
+
+export interface Change {
+  /** seq of the intent record. */
+  readonly seq: number;
+  readonly time: string;
+  readonly host: string;
+  readonly controller: string;
+  readonly user: string;
+  readonly sudoUser?: string;
+  readonly pid: number;
+  readonly argv: readonly string[];
+  readonly operation: AuditOperation;
+  readonly name: string;
+  readonly sha256?: string;
+  readonly buildId?: string;
+  readonly signer?: string;
+  /** 'interrupted': the process died before writing the outcome. */
+  readonly result: AuditResult | 'interrupted';
+  readonly finished?: string;
+  readonly durationMs?: number;
+  readonly errno?: number;
+  readonly error?: string;
+  /** The payload's state in the outcome's stateAfter ('absent' when not listed there). */
+  readonly after?: PayloadStatus['state'] | 'absent';
+  /** What a later run concluded from the live state, for an interrupted change. */
+  readonly resolution?: Resolution & { readonly seq: number; readonly time: string };
+}
+
+export interface History {
+  readonly scan: ScanResult;
+  readonly changes: Change[];
+  /** The newest full list of the host the journal holds (an outcome's stateAfter or a recovery's stateNow). */
+  readonly lastState?: { readonly seq: number; readonly time: string; readonly payloads: readonly PayloadStatus[] };
+}
+
+/** All changes, or those of one host (as AuditIntent.host names it). */
+export async function readHistory(path: string, host?: string): Promise<History> {
+  const changes = new Map<number, Change>();
+  let lastState: History['lastState'];
+  const scan = await scanJournal(path, (record: StoredRecord) => {
+    if (host !== undefined && record.host !== host) return;
+    const state = record.type === 'outcome' ? record.stateAfter : record.type === 'recovery' ? record.stateNow : undefined;
+    if (state !== undefined) lastState = { seq: record.seq, time: record.time, payloads: state };
+    if (record.type === 'intent') {
+      changes.set(record.seq, {
+        seq: record.seq,
+        time: record.time,
+        host: record.host,
+        controller: record.controller,
+        user: record.user,
+        ...(record.sudoUser === undefined ? {} : { sudoUser: record.sudoUser }),
+        pid: record.pid,
+        argv: record.argv,
+        operation: record.operation,
+        name: record.name,
+        ...(record.sha256 === undefined ? {} : { sha256: record.sha256 }),
+        ...(record.buildId === undefined ? {} : { buildId: record.buildId }),
+        ...(record.signer === undefined ? {} : { signer: record.signer }),
+        result: 'interrupted',
+      });
+    } else if (record.type === 'outcome') {
+      const change = changes.get(record.intent);
+      if (change === undefined) return;
+      changes.set(record.intent, {
+        ...change,
+        result: record.result,
+        finished: record.time,
+        durationMs: record.durationMs,
+        ...(record.error?.errno === undefined ? {} : { errno: record.error.errno }),
+        ...(record.error === undefined ? {} : { error: record.error.message }),
+        ...(record.stateAfter === undefined ? {} : { after: record.stateAfter.find((p) => p.name === record.name)?.state ?? 'absent' }),
+      });
+    } else {
+      for (const resolution of record.resolved) {
+        const change = changes.get(resolution.intent);
+        if (change !== undefined) changes.set(resolution.intent, { ...change, resolution: { ...resolution, seq: record.seq, time: record.time } });
+      }
+    }
+  });
+  return { scan, changes: [...changes.values()], ...(lastState === undefined ? {} : { lastState }) };
+}
+
+/** Interrupted changes not yet settled by a recovery (in-flight verdicts are not settled). */
+export const unresolved = (changes: readonly Change[]): Change[] =>
+  changes.filter((change) => change.result === 'interrupted' && (change.resolution === undefined || change.resolution.verdict === 'in-flight'));

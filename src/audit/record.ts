@@ -1,0 +1,110 @@
+/**
+ * The journal's records and their line form. Each line is the canonical serialisation of a record
+ * (every field but `hash`) with `"hash":"<sha256 of that serialisation>"` appended as the last
+ * member; `prev` is the hash of the line before (GENESIS for the first), `seq` its 1-based line number.
+ */
+import { createHash } from 'node:crypto';
+import type { PayloadStatus, ToolOutput } from '../host/backend.js';
+import { canonicalJson } from './canonical.js';
+import type { AuditOperation, AuditResult } from './types.js';
+
+export const FORMAT_VERSION = 1;
+export const GENESIS = '0'.repeat(64);
+
+/** Who ran xlp, from where: the controlling machine, even when the change is on a remote host. */
+export interface Actor {
+  readonly controller: string;
+  readonly user: string;
+  readonly uid: number;
+  /** The invoking user when run through sudo (SUDO_USER). */
+  readonly sudoUser?: string;
+  readonly pid: number;
+  readonly xlp: string;
+}
+
+interface Chained {
+  readonly v: typeof FORMAT_VERSION;
+  readonly seq: number;
+  readonly prev: string;
+  readonly time: string;
+  readonly host: string;
+}
+
+export interface LockHolder {
+  readonly pid: number;
+  readonly command: string;
+  readonly host: string;
+  readonly since: string;
+}
+
+export interface IntentRecord extends Chained, Actor {
+  readonly type: 'intent';
+  readonly argv: readonly string[];
+  readonly operation: AuditOperation;
+  readonly name: string;
+  readonly sha256?: string;
+  readonly buildId?: string;
+  readonly depends?: string;
+  readonly xenDepends?: string;
+  readonly signer?: string;
+  readonly skippedChecks?: readonly string[];
+  readonly stateBefore?: readonly PayloadStatus[];
+}
+
+export interface OutcomeRecord extends Chained {
+  readonly type: 'outcome';
+  /** seq of the intent this finishes. */
+  readonly intent: number;
+  readonly pid: number;
+  readonly operation: AuditOperation;
+  readonly name: string;
+  readonly result: AuditResult;
+  readonly error?: { readonly code: string; readonly message: string; readonly errno?: number; readonly exitCode: number };
+  readonly durationMs: number;
+  readonly stateAfter?: readonly PayloadStatus[];
+  /** true when stateAfter was derived from stateBefore and the confirmed action instead of listed. */
+  readonly stateAfterDerived?: boolean;
+  readonly outputs: readonly ToolOutput[];
+}
+
+/** What an interrupted change turned out to have done, judged from the live state. */
+export type Verdict = 'completed' | 'not-done' | 'partial' | 'in-flight' | 'unknown';
+
+export interface Resolution {
+  readonly intent: number;
+  readonly operation: AuditOperation;
+  readonly name: string;
+  readonly pid: number;
+  readonly verdict: Verdict;
+  readonly explanation: string;
+}
+
+/** Written when a run takes over a host lock left by a process that died, with what it found. */
+export interface RecoveryRecord extends Chained, Actor {
+  readonly type: 'recovery';
+  readonly lockTakenOverFrom: LockHolder;
+  readonly resolved: readonly Resolution[];
+  readonly stateNow?: readonly PayloadStatus[];
+}
+
+export type AuditRecord = IntentRecord | OutcomeRecord | RecoveryRecord;
+export type StoredRecord = AuditRecord & { readonly hash: string };
+
+/** The fields a writer supplies; the journal adds v, seq, prev and hash. */
+export type RecordDraft = DistributiveOmit<AuditRecord, 'v' | 'seq' | 'prev'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** `,"hash":"` + 64 hex digits + `"}` */
+export const HASH_SUFFIX_LENGTH = 75;
+const HASH_PREFIX = ',"hash":"';
+
+export function encodeRecord(record: AuditRecord): { line: string; hash: string } {
+  const body = canonicalJson(record);
+  const hash = createHash('sha256').update(body).digest('hex');
+  return { line: `${body.slice(0, -1)}${HASH_PREFIX}${hash}"}\n`, hash };
+}
+
+/** True when `line` (without its newline) ends in a well-formed hash member. */
+export function hasHashSuffix(line: string): boolean {
+  return line.length > HASH_SUFFIX_LENGTH && line.startsWith(HASH_PREFIX, line.length - HASH_SUFFIX_LENGTH) && /^[0-9a-f]{64}"}$/.test(line.slice(-66));
+}

@@ -1,0 +1,52 @@
+/** Text for people from the audit results; --json prints the results themselves. */
+import { renderTable } from '../ui/table.js';
+import type { Change } from './history.js';
+import { describeActor } from './identity.js';
+import type { StatusResult } from './status.js';
+import type { VerifyResult } from './verify.js';
+
+export function renderVerify(result: VerifyResult): string {
+  const head = result.head === undefined ? 'empty' : `head record ${result.head.seq} ${result.head.hash.slice(0, 16)}`;
+  const chain = result.problem === undefined ? `${result.records} records, chain intact (${head})` : `BROKEN at line ${result.problem.line}: ${result.problem.message} (${result.records} records before it are intact)`;
+  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\n${result.ok ? 'OK' : 'FAILED'}`;
+}
+
+const short = (hex?: string): string => (hex === undefined ? '-' : hex.slice(0, 12));
+
+function resultText(change: Change): string {
+  if (change.result !== 'interrupted') return change.errno === undefined ? change.result : `${change.result} (errno ${change.errno})`;
+  return change.resolution === undefined ? 'interrupted' : `interrupted: ${change.resolution.verdict}`;
+}
+
+export function renderChanges(changes: readonly Change[]): string {
+  if (changes.length === 0) return 'No recorded changes match.';
+  return renderTable(
+    ['RECORD', 'TIME', 'HOST', 'USER', 'OPERATION', 'NAME', 'RESULT', 'MS', 'SHA256'],
+    changes.map((c) => [String(c.seq), c.time, c.host, describeActor(c), c.operation, c.name, resultText(c), c.durationMs === undefined ? '-' : String(c.durationMs), short(c.sha256)]),
+  );
+}
+
+export function renderStatus(result: StatusResult): string {
+  const journal = result.journal.exists ? `${result.journal.records} records` : 'none yet';
+  const lines = [`Host ${result.host}; audit journal ${result.journal.path} (${journal})`];
+  if (result.payloads.length === 0) lines.push('No payloads are loaded.');
+  else {
+    lines.push(
+      renderTable(
+        ['NAME', 'STATE', 'SOURCE', 'SHA256', 'BUILD-ID', 'UPLOADED', 'APPLIED', 'ADVISORIES'],
+        result.payloads.map((p) => [
+          p.name,
+          p.rc === 0 ? p.state : `${p.state} (${p.error?.name ?? p.rc})`,
+          p.source,
+          short(p.sha256),
+          short(p.buildId),
+          p.uploaded === undefined ? '-' : `${p.uploaded.at} by ${p.uploaded.by}`,
+          p.applied === undefined ? '-' : `${p.applied.at} by ${p.applied.by}`,
+          [...p.advisories.xsa.map((x) => `XSA-${x.replace(/^xsa-?/i, '')}`), ...p.advisories.cve].join(' ') || '-',
+        ]),
+      ),
+    );
+  }
+  if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${a.message}`));
+  return lines.join('\n');
+}

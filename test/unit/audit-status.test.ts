@@ -1,0 +1,77 @@
+/** `xlp status`'s reading of a journal against a live list, on journals written by the real writer. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Journal } from '../../src/audit/journal-writer.js';
+import type { RecordDraft } from '../../src/audit/record.js';
+import { advisories, hostStatus } from '../../src/audit/status.js';
+import type { AuditOperation, AuditResult } from '../../src/audit/types.js';
+import type { PayloadStatus } from '../../src/host/backend.js';
+
+let dir: string;
+let path: string;
+let journal: Journal;
+let seq: number;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xlp-audit-status-'));
+  path = join(dir, 'j', 'audit.jsonl');
+  journal = new Journal({ path, lockTimeoutMs: 1000 });
+  seq = 0;
+});
+afterEach(async () => {
+  await journal.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const p = (name: string, state: PayloadStatus['state'], metadata: string[] = []): PayloadStatus => ({ name, state, rc: 0, metadata });
+const actor = { controller: 'ctl', user: 'root', uid: 0, pid: 1, xlp: '0' };
+
+/** Journals one change: its intent, and its outcome unless `result` is 'interrupted'. */
+async function change(operation: AuditOperation, name: string, result: AuditResult | 'interrupted', stateAfter?: PayloadStatus[], host = 'h'): Promise<number> {
+  const time = new Date(Date.UTC(2026, 10, 25, 10, 0, ++seq)).toISOString();
+  const intent = await journal.append({ type: 'intent', time, host, ...actor, argv: [], operation, name, sha256: `${name}-sha` } as RecordDraft);
+  if (result !== 'interrupted') {
+    await journal.append({ type: 'outcome', time, host, intent: intent.seq, pid: 1, operation, name, result, durationMs: 1, outputs: [], ...(stateAfter === undefined ? {} : { stateAfter }) });
+  }
+  return intent.seq;
+}
+
+describe('xlp status', () => {
+  it('follows replace: the others are no longer applied', async () => {
+    await change('load', 'a', 'ok', [p('a', 'APPLIED')]);
+    await change('upload', 'b', 'ok', [p('a', 'APPLIED'), p('b', 'CHECKED')]);
+    const replace = await change('replace', 'b', 'ok', [p('a', 'CHECKED'), p('b', 'APPLIED')]);
+    const status = await hostStatus('h', [p('a', 'CHECKED'), p('b', 'APPLIED')], path);
+    expect(status.anomalies).toEqual([]);
+    expect(status.payloads.map((x) => [x.name, x.source, x.applied?.record])).toEqual([['a', 'xlp', undefined], ['b', 'xlp', replace]]);
+  });
+
+  it('counts a failed load whose payload stayed loaded as uploaded by xlp', async () => {
+    await change('load', 'a', 'failed', [p('a', 'CHECKED')]);
+    const status = await hostStatus('h', [p('a', 'CHECKED')], path);
+    expect(status.payloads).toEqual([expect.objectContaining({ name: 'a', source: 'xlp', sha256: 'a-sha' })]);
+    expect(status.payloads[0]?.applied).toBeUndefined();
+    expect(status.anomalies).toEqual([]);
+  });
+
+  it('reports an interrupted change with the verdict of the live state, and only for its host', async () => {
+    const interrupted = await change('apply', 'a', 'interrupted');
+    await change('apply', 'z', 'interrupted', undefined, 'other-host');
+    const status = await hostStatus('h', [p('a', 'APPLIED')], path);
+    expect(status.anomalies).toContainEqual(expect.objectContaining({ kind: 'interrupted', name: 'a', record: interrupted, message: expect.stringContaining('completed, a is APPLIED') }));
+    expect(status.anomalies.filter((x) => x.kind === 'interrupted')).toHaveLength(1);
+  });
+
+  it('reports what the journal expects but the host lacks (a reboot), and what changed behind its back', async () => {
+    await change('load', 'a', 'ok', [p('a', 'APPLIED')]);
+    await change('load', 'b', 'ok', [p('a', 'APPLIED'), p('b', 'APPLIED')]);
+    const status = await hostStatus('h', [p('b', 'CHECKED'), p('c', 'CHECKED')], path);
+    expect(status.anomalies.map((x) => [x.kind, x.name]).sort()).toEqual([['loaded-outside-xlp', 'c'], ['missing', 'a'], ['state-differs', 'b']]);
+  });
+
+  it('reads XSA and CVE identifiers from .modinfo', () => {
+    expect(advisories(['XSA=466', 'cve=CVE-2024-1, CVE-2024-2', 'VERSION=3', 'noequals'])).toEqual({ xsa: ['466'], cve: ['CVE-2024-1', 'CVE-2024-2'] });
+  });
+});
