@@ -2,8 +2,9 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, XlpError } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import { createLocalRunner } from '../../src/host/local-runner.js';
+import { caught } from '../helpers/caught.js';
 
 const runner = createLocalRunner();
 let dir: string;
@@ -15,14 +16,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function caught(promise: Promise<unknown>): Promise<XlpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(XlpError);
-  return error as XlpError;
-}
 
 describe('createLocalRunner().run', () => {
   it('keeps stdout and stderr byte for byte, final newlines included', async () => {

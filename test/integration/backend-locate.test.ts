@@ -2,8 +2,9 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, XlpError } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import { locateTools } from '../../src/host/xen-livepatch/locate.js';
+import { caught } from '../helpers/caught.js';
 
 let root: string;
 
@@ -23,14 +24,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function caught(promise: Promise<unknown>): Promise<XlpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(XlpError);
-  return error as XlpError;
-}
 
 describe('locateTools', () => {
   it("falls back to Debian's newest /usr/lib/xen-<version>/bin, then gives the bare name", async () => {

@@ -7,26 +7,19 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, XlpError } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import { createLocalRunner } from '../../src/host/local-runner.js';
 import { findFailure } from '../../src/host/xen-livepatch/diagnose.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { locateTools } from '../../src/host/xen-livepatch/locate.js';
 import { realXenUtils } from '../helpers/xen-utils.js';
+import { caught } from '../helpers/caught.js';
 
 const real = await realXenUtils();
 const onXen = existsSync('/dev/xen/privcmd');
 /** With Xen's libraries installed system-wide the bare binary would start, so that test means nothing. */
 const systemHasXenLibs = (await import('execa').then(({ execa }) => execa('ldconfig', ['-p'], { reject: false }))).stdout.includes('libxenctrl.so');
 
-async function caught(promise: Promise<unknown>): Promise<XlpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(XlpError);
-  return error as XlpError;
-}
 
 describe("the real xen-livepatch of Debian's xen-utils-4.17, off Xen", () => {
   if (!real.ok) {

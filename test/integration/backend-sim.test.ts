@@ -16,6 +16,7 @@ import { addSimFault, initSimState } from '../../src/host/sim/admin.js';
 import type { SimFault } from '../../src/host/sim/state.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { TEST_XEN_BUILD_ID, buildPayload } from '../helpers/payloads.js';
+import { caught } from '../helpers/caught.js';
 
 const SIM = { xenLivepatch: fileURLToPath(new URL('../../bin/sim/xen-livepatch', import.meta.url)), xl: fileURLToPath(new URL('../../bin/sim/xl', import.meta.url)) };
 
@@ -57,14 +58,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function caught(promise: Promise<unknown>): Promise<XlpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(XlpError);
-  return error as XlpError;
-}
 
 const summary = (error: XlpError) => ({ code: error.code, exitCode: error.exitCode, errno: error.errno });
 /** Fails with the error's message and the tool's raw output, which say more than the summary. */

@@ -3,11 +3,12 @@
  * surface with a scripted Runner (the integration tests run the same backend on real processes).
  */
 import { describe, expect, it } from 'vitest';
-import { ExitCode, XlpError } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import type { ActionName, ToolOutput } from '../../src/host/backend.js';
 import type { RunOptions, Runner } from '../../src/host/runner.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { G1, G2, G2_HELP, noHandle, out } from '../helpers/xen-outputs.js';
+import { caught } from '../helpers/caught.js';
 
 const HEADER = ' ID                                     | status     | metadata\n----------------------------------------+------------+---------------\n';
 const row = (name: string, state: string, rc = ''): string => `${name.padEnd(40)}| ${state}${rc}    | \n`;
@@ -42,14 +43,6 @@ const backendFor = (...outputs: ToolOutput[]) => {
   return { backend: createXenLivepatchBackend(runner, PATHS), calls };
 };
 
-async function caught(promise: Promise<unknown>): Promise<XlpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(XlpError);
-  return error as XlpError;
-}
 
 describe('successful runs', () => {
   it('runs argv arrays and returns the outcome with the raw output', async () => {
