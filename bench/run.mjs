@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/** `npm run bench`: every benchmark, one after the other (they would disturb each other if run together). */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+let failed = false;
+for (const script of ['startup.mjs', 'inspect.mjs', 'audit.mjs']) {
+  console.log(`\n== ${script}`);
+  const result = spawnSync(process.execPath, [here(script)], { stdio: 'inherit' });
+  failed ||= result.status !== 0;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,51 @@
+/**
+ * What every xlp command shares: --json, one-line errors with stable exit codes, and no stack
+ * traces for anything a user can cause.
+ */
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
+import type { Interfaces } from '@oclif/core';
+import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
+import { progressMode, type ProgressMode } from '../src/ui/progress.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    quiet: Flags.boolean({ char: 'q', summary: 'Print no progress on stderr.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected progress(flags: { quiet: boolean }): ProgressMode {
+    return progressMode({ quiet: flags.quiet || this.jsonEnabled() });
+  }
+
+  override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const failure = toXlpError(error);
+    process.exitCode = failure.exitCode;
+    if (this.jsonEnabled()) {
+      this.logJson({ error: failure.toJSON() });
+      return;
+    }
+    const hint = failure.hint === undefined ? '' : `; ${failure.hint}`;
+    process.stderr.write(`xlp: error: ${failure.message}${hint}\n`);
+    if (process.env.XLP_DEBUG !== undefined && !isXlpError(error)) process.stderr.write(`${error.stack ?? ''}\n`);
+  }
+}
+
+/** oclif's own parse errors (unknown flag, missing argument) are usage errors; anything else unexpected is a bug. */
+function toXlpError(error: Error & { oclif?: { exit?: number } }): XlpError {
+  if (isXlpError(error)) return error;
+  const oneLine = error.message
+    .split('\n')
+    .filter((line) => !/^See more help with/.test(line.trim()))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (error.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Missing .*required|Expected .* to be one of/.test(error.message)) {
+    return new XlpError('usage', ExitCode.USAGE, oneLine, { hint: "see 'xlp help' for usage" });
+  }
+  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, oneLine);
+  return new XlpError('internal', ExitCode.FAILED, `internal error: ${oneLine}`, { hint: 'rerun with XLP_DEBUG=1 and report it as a bug' });
+}

@@ -1,0 +1,38 @@
+import * as Flags from '@oclif/core/flags';
+import { BaseCommand } from '../../cli/base-command.js';
+import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
+import { auditLogFlag } from '../../cli/host-command.js';
+import { auditError } from '../../src/audit/journal-errors.js';
+import { matches } from '../../src/audit/query.js';
+import { filterFlags, recordFilter } from './log.js';
+
+export default class AuditExport extends BaseCommand {
+  static override enableJsonFlag = false;
+  static override summary = 'Write the proven journal records to stdout as JSON lines or CSV.';
+  static override description = `jsonl: each record exactly as stored (hash chain included, so a copy can be verified again). csv: one row per record (RFC 4180 quoting, CRLF line ends; nested values as JSON text). Filters select records by time, payload name and operation. Export stops at a broken record and exits 9.
+
+${EXIT_CODES_HELP}`;
+  static override examples = ['<%= config.bin %> <%= command.id %> --format csv > audit.csv', '<%= config.bin %> <%= command.id %> --format jsonl --since 2026-11-01'];
+  static override flags = {
+    ...auditLogFlag,
+    ...filterFlags,
+    format: Flags.option({ options: ['jsonl', 'csv'] as const, default: 'jsonl' as const, summary: 'Output format.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(AuditExport);
+    const filter = recordFilter(flags);
+    const [{ journalPath }, { scanJournal }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
+    const path = journalPath(flags['audit-log']);
+    const out: string[] = flags.format === 'csv' ? [csvHeader()] : [];
+    const scan = await scanJournal(path, (record, raw) => {
+      if (!matches(filter, record as { time: string; name?: string; operation?: string })) return;
+      out.push(flags.format === 'csv' ? csvRow(record) : `${raw.toString('utf8')}\n`);
+    });
+    if (!scan.exists) throw auditError('audit-missing', `there is no audit journal at ${path}`, 'check --audit-log / XLP_AUDIT_LOG');
+    await new Promise<void>((resolve, reject) => process.stdout.write(out.join(''), (error) => (error ? reject(error) : resolve())));
+    if (scan.problem !== undefined) {
+      throw auditError('audit-broken', `the audit journal is broken at line ${scan.problem.line}: ${scan.problem.message}; the export stops before it`, "run 'xlp audit verify'");
+    }
+  }
+}

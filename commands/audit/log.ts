@@ -1,0 +1,56 @@
+import * as Flags from '@oclif/core/flags';
+import { BaseCommand } from '../../cli/base-command.js';
+import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
+import { auditLogFlag } from '../../cli/host-command.js';
+import type { Change } from '../../src/audit/history.js';
+import type { ScanProblem } from '../../src/audit/journal-reader.js';
+import { matches, OPERATIONS, parseTime, type RecordFilter } from '../../src/audit/query.js';
+import { ExitCode } from '../../src/errors.js';
+
+/** The filters log and export share. */
+export const filterFlags = {
+  since: Flags.string({ summary: 'Only from this time on: ISO-8601 date or time, or an age (90m, 12h, 7d).' }),
+  until: Flags.string({ summary: 'Only before this time: ISO-8601 date or time, or an age.' }),
+  name: Flags.string({ summary: 'Only changes of this payload.' }),
+  op: Flags.option({ options: OPERATIONS, summary: 'Only this operation.' })(),
+};
+
+export function recordFilter(flags: { since?: string; until?: string; name?: string; op?: RecordFilter['operation'] }): RecordFilter {
+  return {
+    ...(flags.since === undefined ? {} : { since: parseTime(flags.since, 'since') }),
+    ...(flags.until === undefined ? {} : { until: parseTime(flags.until, 'until') }),
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+    ...(flags.op === undefined ? {} : { operation: flags.op }),
+  };
+}
+
+export interface AuditLogResult {
+  readonly journal: string;
+  /** Set when the chain is broken: only the records before it are shown. */
+  readonly problem?: ScanProblem;
+  readonly changes: readonly Change[];
+}
+
+export default class AuditLog extends BaseCommand {
+  static override summary = 'Show the recorded changes: who changed what, when, from which bytes, and how it ended.';
+  static override description = `One row per change (an intent joined with its outcome, or with the recovery that resolved it when its run was killed). Only records of a proven chain are shown; a broken chain is reported and exits 9.
+
+${EXIT_CODES_HELP}`;
+  static override examples = ['<%= config.bin %> <%= command.id %> --since 7d', '<%= config.bin %> <%= command.id %> --name xsa-466 --op apply --json'];
+  static override flags = { ...auditLogFlag, ...filterFlags };
+
+  async run(): Promise<AuditLogResult> {
+    const { flags } = await this.parse(AuditLog);
+    const filter = recordFilter(flags);
+    const [{ journalPath }, { readHistory }, { renderChanges }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/history.js'), import('../../src/audit/render.js')]);
+    const path = journalPath(flags['audit-log']);
+    const history = await readHistory(path);
+    const changes = history.changes.filter((change) => matches(filter, change));
+    this.log(renderChanges(changes));
+    if (history.scan.problem !== undefined) {
+      process.stderr.write(`xlp: error: the audit journal is broken at line ${history.scan.problem.line}: ${history.scan.problem.message}; later records are not shown\n`);
+      process.exitCode = ExitCode.AUDIT;
+    }
+    return { journal: path, ...(history.scan.problem === undefined ? {} : { problem: history.scan.problem }), changes };
+  }
+}

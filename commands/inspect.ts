@@ -1,0 +1,41 @@
+import * as Flags from '@oclif/core/flags';
+import { fileArg } from '../cli/args.js';
+import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
+import { HostCommand, hostFlags } from '../cli/host-command.js';
+import { BACKEND_KINDS, type BackendKind } from '../src/host/factory.js';
+import { ExitCode } from '../src/errors.js';
+import { readPayloadFile } from '../src/payload/read-file.js';
+import { inspectReport, renderInspect, type InspectReport } from '../src/verify/inspect.js';
+
+export default class Inspect extends HostCommand {
+  static override summary = 'Show what a payload file contains and whether Xen would accept it.';
+  static override description = `Reads the file only: build-id, the build-ids it depends on, the functions it patches, hooks, .modinfo (XSA and CVE entries first), sections, size and sha256, and everything a Xen 4.14+ hypervisor would refuse. With --backend or --host it also compares the payload with that host's build-id. Exits 0 when the payload is acceptable and 8 when Xen would refuse it (the report is printed either way).
+
+${EXIT_CODES_HELP}`;
+  static override examples = ['<%= config.bin %> <%= command.id %> ./xsa-466.livepatch', '<%= config.bin %> <%= command.id %> ./xsa-466.livepatch --json', '<%= config.bin %> <%= command.id %> ./xsa-466.livepatch --host root@dom0'];
+  static override args = { file: fileArg };
+  static override flags = {
+    ...hostFlags,
+    // No default: inspect touches a host only when asked to.
+    backend: Flags.option({
+      options: BACKEND_KINDS,
+      env: 'XLP_BACKEND',
+      summary: "Also compare with this host's build-id: the real tools, or xlp's simulated Xen host.",
+      helpGroup: 'HOST',
+    })(),
+  };
+
+  async run(): Promise<InspectReport> {
+    const { args, flags } = await this.parse(Inspect);
+    const { info } = await readPayloadFile(args.file);
+    let host: { host: string; xenBuildId: string } | undefined;
+    if (flags.backend !== undefined || flags.host !== undefined) {
+      const { backend, runner } = await this.connectHost({ ...flags, backend: flags.backend ?? ('xen-livepatch' as BackendKind) });
+      host = { host: runner.target, xenBuildId: await backend.hypervisorBuildId() };
+    }
+    const report = inspectReport(args.file, info, host);
+    this.log(renderInspect(report));
+    if (!report.acceptable) process.exitCode = ExitCode.INVALID_PAYLOAD;
+    return report;
+  }
+}

@@ -1,0 +1,21 @@
+import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
+import { auditLogFlag, HostCommand, hostFlags } from '../cli/host-command.js';
+import type { StatusResult } from '../src/audit/status.js';
+
+export default class Status extends HostCommand {
+  static override summary = 'Show what is patched on the host, where it came from, and what does not add up.';
+  static override description = `Each loaded payload with its state, joined with the audit journal: sha256 and build-id of the uploaded bytes, uploaded and applied when and by whom, and the XSA/CVE keys of its .modinfo. Then everything that does not add up: payloads loaded outside xlp, payloads the journal expects but the hypervisor does not list, states changed outside xlp, operations that were interrupted, a broken journal. Read-only: it takes no lock and changes nothing.
+
+${EXIT_CODES_HELP}`;
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --host root@dom0.example.org'];
+  static override flags = { ...hostFlags, ...auditLogFlag };
+
+  async run(): Promise<StatusResult> {
+    const { flags } = await this.parse(Status);
+    const { backend, runner } = await this.connectHost(flags);
+    const [{ journalPath }, { hostStatus }, { renderStatus }] = await Promise.all([import('../src/audit/configure.js'), import('../src/audit/status.js'), import('../src/audit/render.js')]);
+    const result = await hostStatus(runner.target, await backend.list(), journalPath(flags['audit-log']));
+    this.log(renderStatus(result));
+    return result;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The core operations through the built CLI on the simulated host: what users and pipelines see
+ * (stdout, stderr, exit codes) and what the hypervisor ends up holding.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildPayload } from '../helpers/payloads.js';
+import { buildIdOf } from '../helpers/sim-host.js';
+import { simCli, type SimCli } from '../helpers/sim-cli.js';
+
+let sim: SimCli;
+let base: string;
+let stacked: string;
+let withMeta: string;
+
+beforeAll(async () => {
+  sim = await simCli();
+  base = await buildPayload({ id: 'e2e_base' });
+  stacked = await buildPayload({ id: 'e2e_stacked', depends: await buildIdOf(base) });
+  withMeta = await buildPayload({ id: 'e2e_meta', modinfo: ['XSA=466', 'CVE=CVE-2026-1234'] });
+});
+afterAll(() => sim.remove());
+beforeEach(() => sim.reset());
+
+const names = async (): Promise<Array<[string, string]>> => (await sim.state()).payloads.map((p) => [p.name, p.state === 2 ? 'APPLIED' : 'CHECKED']);
+
+describe('list', () => {
+  it('prints exactly one JSON document on stdout and nothing on stderr', async () => {
+    const { result, body } = await sim.json('list');
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(body).toEqual({ host: `sim:${sim.statePath}`, payloads: [] });
+  });
+
+  it('shows state, errors and .modinfo metadata as data', async () => {
+    expect((await sim.xlp('load', withMeta, '--name', 'xsa-466')).exitCode).toBe(0);
+    expect((await sim.xlp('upload', 'second', base)).exitCode).toBe(0);
+    const { body } = await sim.json<{ payloads: unknown[] }>('list');
+    expect(body.payloads).toEqual([
+      { name: 'xsa-466', state: 'APPLIED', rc: 0, metadata: ['XSA=466', 'CVE=CVE-2026-1234'], modinfo: { XSA: '466', CVE: 'CVE-2026-1234' } },
+      { name: 'second', state: 'CHECKED', rc: 0, metadata: [], modinfo: {} },
+    ]);
+    const table = await sim.xlp('list');
+    expect(table.stdout.split('\n')[1]).toMatch(/^xsa-466\s+APPLIED\s+-\s+XSA=466;CVE=CVE-2026-1234$/);
+  });
+});
+
+describe('load, revert, unload', () => {
+  it('loads a payload under its file name and reports the verified bytes', async () => {
+    const { result, body } = await sim.json('load', base);
+    expect(result.exitCode).toBe(0);
+    const name = base.split('/').pop()?.replace(/\.[^.]*$/, '');
+    expect(body).toMatchObject({ operation: 'load', name, outcome: 'done', state: 'APPLIED' });
+    expect(body.sha256).toBe(createHash('sha256').update(await readFile(base)).digest('hex'));
+    expect(body.buildId).toBe(await buildIdOf(base));
+    expect(await names()).toEqual([[name, 'APPLIED']]);
+  });
+
+  it('walks a payload through its whole life one operation at a time', async () => {
+    const steps: Array<[string[], string]> = [
+      [['upload', 'xsa', base], 'CHECKED'],
+      [['apply', 'xsa'], 'APPLIED'],
+      [['revert', 'xsa'], 'CHECKED'],
+      [['apply', 'xsa'], 'APPLIED'],
+      [['revert', 'xsa'], 'CHECKED'],
+      [['unload', 'xsa'], 'absent'],
+    ];
+    for (const [args, state] of steps) {
+      const { result, body } = await sim.json(...args);
+      expect(result.exitCode, args.join(' ')).toBe(0);
+      expect(body.state).toBe(state);
+    }
+    expect(await names()).toEqual([]);
+  });
+
+  it('says so and exits 0 when there is nothing to do', async () => {
+    await sim.xlp('load', base, '--name', 'xsa');
+    const again = await sim.xlp('apply', 'xsa');
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toBe('xsa: already APPLIED on ' + `sim:${sim.statePath}, nothing to do.\n`);
+    await sim.xlp('revert', 'xsa');
+    const { body } = await sim.json('revert', 'xsa');
+    expect(body.outcome).toBe('unchanged');
+  });
+
+  it('keeps progress on stderr and one result line on stdout', async () => {
+    const result = await sim.xlp('load', base, '--name', 'xsa');
+    expect(result.stdout).toBe(`xsa: uploaded and applied on sim:${sim.statePath} (now APPLIED).\n`);
+    expect(result.stderr).toMatch(/Upload xsa/);
+    expect(result.stderr).toMatch(/Apply xsa/);
+    expect((await sim.xlp('revert', 'xsa', '--quiet')).stderr).toBe('');
+  });
+});
+
+describe('the applied stack', () => {
+  it('applies a stacked payload on top and refuses to revert the one below it', async () => {
+    await sim.xlp('load', base, '--name', 'bottom');
+    expect((await sim.xlp('load', stacked, '--name', 'top')).exitCode).toBe(0);
+    const refused = await sim.xlp('revert', 'bottom');
+    expect(refused.exitCode).toBe(6);
+    // Progress lines come first; the error is one line, the last.
+    const lines = refused.stderr.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('xlp: error:'))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^xlp: error: .*bottom.*top/);
+    expect(await names()).toEqual([
+      ['bottom', 'APPLIED'],
+      ['top', 'APPLIED'],
+    ]);
+    expect((await sim.xlp('revert', 'top')).exitCode).toBe(0);
+    expect((await sim.xlp('revert', 'bottom')).exitCode).toBe(0);
+  });
+
+  it('refuses to unload an applied payload', async () => {
+    await sim.xlp('load', base, '--name', 'xsa');
+    const { result, body } = await sim.json<{ error: { code: string } }>('unload', 'xsa');
+    expect(result.exitCode).toBe(6);
+    expect(body.error.code).toBe('wrong-state');
+    expect(await names()).toEqual([['xsa', 'APPLIED']]);
+  });
+
+  it('replaces the whole stack with a cumulative payload', async () => {
+    await sim.xlp('load', base, '--name', 'bottom');
+    await sim.xlp('load', stacked, '--name', 'top');
+    await sim.xlp('upload', 'cumulative', withMeta);
+    const { result, body } = await sim.json('replace', 'cumulative');
+    expect(result.exitCode).toBe(0);
+    expect(body).toMatchObject({ operation: 'replace', state: 'APPLIED', outcome: 'done' });
+    expect(await names()).toEqual([
+      ['bottom', 'CHECKED'],
+      ['top', 'CHECKED'],
+      ['cumulative', 'APPLIED'],
+    ]);
+  });
+});
+
+describe('rollback', () => {
+  it('unloads what a load uploaded when the apply fails, and says so', async () => {
+    await sim.fault({ kind: 'sync-errno', action: 'apply', errno: 12 });
+    const result = await sim.xlp('load', base, '--name', 'xsa');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/xsa was unloaded again, nothing changed/);
+    expect(await names()).toEqual([]);
+  });
+
+  it('keeps the payload only when the hypervisor will not let it go, and names the way out', async () => {
+    await sim.fault({ kind: 'sync-errno', action: 'apply', errno: 12 });
+    await sim.fault({ kind: 'sync-errno', action: 'unload', errno: 16, persistent: true });
+    const result = await sim.xlp('load', base, '--name', 'xsa', '--timeout', '1');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/it is still loaded; run 'xlp unload xsa'/);
+    expect(await names()).toEqual([['xsa', 'CHECKED']]);
+  });
+});
+
+describe('a busy hypervisor', () => {
+  it('follows an action that outlasts the tool’s 60 ms wait to its end', async () => {
+    await sim.xlp('upload', 'xsa', base);
+    await sim.fault({ kind: 'incomplete', action: 'apply', durationMs: 400 });
+    const { result, body } = await sim.json('apply', 'xsa');
+    expect(result.exitCode).toBe(0);
+    expect(body).toMatchObject({ outcome: 'done', state: 'APPLIED' });
+    const outputs = body.outputs as Array<{ stderr: string }>;
+    expect(outputs[0]?.stderr).toBe("Operation didn't complete.\n");
+  });
+
+  it('gives up with exit 5 when --timeout runs out first', async () => {
+    await sim.xlp('upload', 'xsa', base);
+    await sim.fault({ kind: 'incomplete', action: 'apply', durationMs: 5000 });
+    const { result, body } = await sim.json<{ error: { code: string } }>('apply', 'xsa', '--timeout', '0');
+    expect(result.exitCode).toBe(5);
+    expect(body.error.code).toBe('busy-timeout');
+  });
+
+  it('retries when the CPUs failed to rendezvous', async () => {
+    await sim.xlp('upload', 'xsa', base);
+    await sim.fault({ kind: 'rendezvous-busy', action: 'apply', count: 2 });
+    const result = await sim.xlp('apply', 'xsa', '--json');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).state).toBe('APPLIED');
+  });
+});
