@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Boots the built hypervisor + dom0 under QEMU (TCG) in the background, under `timeout`, with dom0's ssh
+# port forwarded to 127.0.0.1 only, and returns once dom0 printed its ready marker (dropbear listening).
+# Prints KEY=VALUE lines (XEN_VM_PORT, XEN_VM_PID, XEN_VM_SSH_CONFIG, XEN_VM_BUILD_ID, XEN_VM_CONSOLE,
+# XEN_VM_BOOT_SECONDS) on stdout; scripts/xen-vm/stop.sh ends the VM.
+# Usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS]
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+port=''
+lifetime=1800  # QEMU is killed by timeout after this, whatever happens to the caller
+wait_seconds=180
+while (($#)); do
+  case $1 in
+    --port) port=$2; shift 2 ;;
+    --lifetime) lifetime=$2; shift 2 ;;
+    --wait) wait_seconds=$2; shift 2 ;;
+    *) die "unknown argument $1 (usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
+  esac
+done
+
+[[ -f $XEN_VM_BUILD/build.stamp ]] || die "nothing built in $XEN_VM_BUILD: run fetch.sh and build-initramfs.sh first"
+command -v qemu-system-x86_64 >/dev/null || die 'qemu-system-x86_64 is not installed (run scripts/xen-vm/fetch.sh as root)'
+
+qemu_alive() { [[ -f $XEN_VM_RUN/qemu.pid ]] && [[ $(cat "/proc/$(cat "$XEN_VM_RUN/qemu.pid")/comm" 2>/dev/null) == qemu-system-* ]]; }
+if qemu_alive; then die "a VM is already running (pid $(cat "$XEN_VM_RUN/qemu.pid")): stop it with scripts/xen-vm/stop.sh"; fi
+rm -rf "$XEN_VM_RUN"
+install -d -m 0700 "$XEN_VM_RUN"
+CONSOLE=$XEN_VM_RUN/console.log
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() {
+  local candidate
+  while :; do
+    candidate=$((20000 + RANDOM % 40000))
+    port_busy "$candidate" || { printf '%s\n' "$candidate"; return; }
+  done
+}
+
+# Known to work on QEMU 7.2 TCG (see docs/real-xen.md): SMAP off or dom0 dies at its first iret; no Xen
+# `noreboot`, so a crash reboots and -no-reboot ends QEMU; commas doubled inside -initrd only.
+# One CPU: with two, a loaded host can starve one TCG vCPU past Xen's 30 ms quiesce rendezvous and an
+# apply fails with EBUSY ("Timed out on semaphore in CPU quiesce phase"): real, but not deterministic.
+XEN_CMDLINE='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 loglvl=all guest_loglvl=all'
+DOM0_CMDLINE='console=hvc0 earlyprintk=xen panic=-1 quiet'
+start_qemu() {
+  # Relative file names (cwd = the build dir) keep spaces and commas of the checkout path out of -initrd.
+  (cd "$XEN_VM_BUILD" && exec setsid timeout --kill-after=10 "$lifetime" qemu-system-x86_64 \
+    -machine q35,accel=tcg -cpu max,-smap -m 2048 -smp 1 \
+    -nographic -no-reboot -serial stdio -monitor none \
+    -pidfile "$XEN_VM_RUN/qemu.pid" \
+    -kernel xen -append "$XEN_CMDLINE" \
+    -initrd "vmlinuz ${DOM0_CMDLINE//,/,,},initramfs.cpio.gz" \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$1-:22" -device e1000,netdev=n0 \
+    </dev/null >"$CONSOLE" 2>&1) &
+}
+
+started=$(date +%s.%N)
+for attempt in 1 2 3 4 5; do
+  [[ -n $port && $attempt -gt 1 ]] && die "QEMU could not forward port $port: $(tail -n 3 "$CONSOLE")"
+  use_port=${port:-$(pick_port)}
+  rm -f "$XEN_VM_RUN/qemu.pid"
+  start_qemu "$use_port"
+  launcher=$!
+  # QEMU writes its pid file once it runs; a port taken in the meantime makes it exit at once.
+  for _ in $(seq 100); do
+    [[ -s $XEN_VM_RUN/qemu.pid ]] && break
+    kill -0 "$launcher" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [[ -s $XEN_VM_RUN/qemu.pid ]] && qemu_alive; then break; fi
+  wait "$launcher" 2>/dev/null || true
+  grep -q 'host forwarding' "$CONSOLE" || die "QEMU did not start: $(tail -n 5 "$CONSOLE")"
+  log "port $use_port was taken, trying another"
+done
+qemu_alive || die "QEMU did not start: $(tail -n 5 "$CONSOLE")"
+QEMU_PID=$(cat "$XEN_VM_RUN/qemu.pid")
+
+deadline=$(( $(date +%s) + wait_seconds ))
+until grep -q "^$XEN_VM_READY_MARKER" "$CONSOLE"; do
+  if ! qemu_alive; then
+    tail -n 40 "$CONSOLE" >&2
+    die "QEMU exited before dom0 was ready (console: $CONSOLE)"
+  fi
+  if (( $(date +%s) > deadline )); then
+    tail -n 40 "$CONSOLE" >&2
+    kill "$QEMU_PID" 2>/dev/null || true
+    die "dom0 not ready after ${wait_seconds}s (console: $CONSOLE)"
+  fi
+  sleep 0.2
+done
+boot_seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+q() { printf '"%s"' "$1"; }
+cat > "$XEN_VM_RUN/ssh_config" <<CONFIG
+Host xlp-xen-vm 127.0.0.1
+  HostName 127.0.0.1
+  Port $use_port
+  User root
+  IdentityFile $(q "$XEN_VM_BUILD/client_key")
+  IdentitiesOnly yes
+  UserKnownHostsFile $(q "$XEN_VM_BUILD/known_hosts")
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  HostKeyAlias xlp-xen-vm
+  BatchMode yes
+  ConnectTimeout 20
+  LogLevel ERROR
+  # The tests' raw checks share one connection (xlp's own -o ControlPath comes first and wins).
+  ControlMaster auto
+  ControlPath $(q "$XEN_VM_RUN/cm")
+  ControlPersist 60
+CONFIG
+chmod 0600 "$XEN_VM_RUN/ssh_config"
+
+{
+  printf 'XEN_VM_PORT=%s\n' "$use_port"
+  printf 'XEN_VM_PID=%s\n' "$QEMU_PID"
+  printf 'XEN_VM_SSH_CONFIG=%s\n' "$XEN_VM_RUN/ssh_config"
+  printf 'XEN_VM_BUILD_ID=%s\n' "$(cat "$XEN_VM_BUILD/xen.build-id")"
+  printf 'XEN_VM_CONSOLE=%s\n' "$CONSOLE"
+  printf 'XEN_VM_BOOT_SECONDS=%s\n' "$boot_seconds"
+} | tee "$XEN_VM_RUN/vm.env"
+log "dom0 ready after ${boot_seconds}s on 127.0.0.1:$use_port (QEMU pid $QEMU_PID)"

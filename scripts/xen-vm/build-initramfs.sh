@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds what the VM boots from the tree fetch.sh extracted: the gunzipped hypervisor (and its build-id),
+# the dom0 kernel, and a minimal dom0 initramfs (busybox, the Xen tools and their libraries, the Xen and
+# e1000 modules, dropbear with a host key made here, root login by an ed25519 key only).
+# Also writes the client key and known_hosts the tests ssh in with. Skips the work when nothing changed.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+XEN_TOOLS=(xen-livepatch xl xenstored xen-init-dom0)
+MODULES=(xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs e1000)
+LIB_DIRS=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu)
+
+[[ -f $XEN_VM_DIR/fetch.stamp ]] || die "no fetched packages in $XEN_VM_DIR: run scripts/xen-vm/fetch.sh first"
+
+stamp_value() { cat "$XEN_VM_DIR/fetch.stamp" "$HERE/lib.sh" "$HERE/build-initramfs.sh" "$HERE/dom0-init.sh" | sha256sum; }
+if [[ -f $XEN_VM_BUILD/build.stamp && $(cat "$XEN_VM_BUILD/build.stamp") == "$(stamp_value)" ]]; then
+  log 'initramfs up to date'
+  exit 0
+fi
+
+rm -rf "$XEN_VM_BUILD"
+mkdir -p "$XEN_VM_BUILD"
+ROOT=$XEN_VM_BUILD/rootfs
+
+# --- hypervisor and kernel -------------------------------------------------------------------------
+gunzip -c "$XEN_VM_TREE/boot/xen-4.17-amd64.gz" > "$XEN_VM_BUILD/xen"
+# The build-id every payload must name: the GNU build-id note of the hypervisor binary.
+readelf -n "$XEN_VM_BUILD/xen" | awk '/Build ID:/ { print $3; exit }' > "$XEN_VM_BUILD/xen.build-id"
+[[ -s $XEN_VM_BUILD/xen.build-id ]] || die 'the hypervisor has no GNU build-id note'
+kernels=("$XEN_VM_TREE"/boot/vmlinuz-*)
+[[ ${#kernels[@]} == 1 ]] || die "expected one kernel in $XEN_VM_TREE/boot, found ${#kernels[@]}"
+cp "${kernels[0]}" "$XEN_VM_BUILD/vmlinuz"
+KVER=${kernels[0]##*/vmlinuz-}
+
+# --- rootfs skeleton -----------------------------------------------------------------------------------
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,var/run,var/log,var/lib/xen,var/lib/xenstored} \
+  "$ROOT"/{etc/xen,etc/dropbear,lib/modules,usr/lib/xen-4.17/bin} "$ROOT/lib/x86_64-linux-gnu" "$ROOT/usr/lib/x86_64-linux-gnu"
+install -d -m 0700 "$ROOT/root" "$ROOT/root/.ssh"
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
+printf 'root:x:0:\n' > "$ROOT/etc/group"
+printf '/bin/sh\n' > "$ROOT/etc/shells"
+: > "$ROOT/etc/xen/xl.conf"
+printf '%s\n' "${LIB_DIRS[@]/#//}" > "$ROOT/etc/ld.so.conf"
+
+cp "$XEN_VM_TREE/bin/busybox" "$ROOT/bin/busybox"
+for applet in $("$ROOT/bin/busybox" --list-full); do
+  [[ -e $ROOT/$applet ]] || ln -s /bin/busybox "$ROOT/$applet"
+done
+
+# --- programs and the shared libraries they need (resolved in the extracted tree only) ----------------
+declare -A copied_libs=()
+find_lib() {
+  local dir
+  for dir in "${LIB_DIRS[@]}"; do
+    [[ -e $XEN_VM_TREE/$dir/$1 ]] && { printf '%s\n' "$dir/$1"; return; }
+  done
+  die "library $1 is not in the extracted packages (add its package to fetch.sh)"
+}
+copy_needed_libs() {
+  local lib rel
+  for lib in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+    [[ -n ${copied_libs[$lib]:-} ]] && continue
+    copied_libs[$lib]=1
+    rel=$(find_lib "$lib")
+    cp -L "$XEN_VM_TREE/$rel" "$ROOT/$rel"
+    copy_needed_libs "$ROOT/$rel"
+  done
+}
+cp -L "$XEN_VM_TREE/lib64/ld-linux-x86-64.so.2" "$ROOT/lib64/ld-linux-x86-64.so.2"
+for tool in "${XEN_TOOLS[@]}"; do
+  src=$XEN_VM_TREE/usr/lib/xen-4.17/bin/$tool
+  [[ -f $src ]] || src=$XEN_VM_TREE/usr/sbin/$tool
+  [[ -f $src ]] || die "$tool is not in xen-utils-4.17"
+  cp "$src" "$ROOT/usr/lib/xen-4.17/bin/$tool"
+  ln -sf "/usr/lib/xen-4.17/bin/$tool" "$ROOT/usr/sbin/$tool"
+  copy_needed_libs "$src"
+done
+cp "$XEN_VM_TREE/usr/sbin/dropbear" "$ROOT/usr/sbin/dropbear"
+copy_needed_libs "$ROOT/usr/sbin/dropbear"
+# ssh sessions then find the libraries without LD_LIBRARY_PATH.
+ldconfig -r "$ROOT"
+
+# --- kernel modules, each after the modules its .modinfo depends= names -------------------------------
+MODDIR=$XEN_VM_TREE/lib/modules/$KVER/kernel
+declare -A module_done=()
+module_file() {
+  local found
+  found=$(find "$MODDIR" \( -name "$1.ko" -o -name "${1//_/-}.ko" -o -name "${1//-/_}.ko" \) -print -quit)
+  [[ -n $found ]] || die "kernel module $1 is not in linux-image $KVER"
+  printf '%s\n' "$found"
+}
+add_module() {
+  local key=${1//-/_} file deps dep
+  [[ -n ${module_done[$key]:-} ]] && return
+  module_done[$key]=1
+  file=$(module_file "$1")
+  objcopy -O binary --only-section=.modinfo "$file" "$XEN_VM_BUILD/modinfo.bin"
+  deps=$(tr '\0' '\n' < "$XEN_VM_BUILD/modinfo.bin" | sed -n 's/^depends=//p' | tr ',' ' ')
+  for dep in $deps; do add_module "$dep"; done
+  cp "$file" "$ROOT/lib/modules/$key.ko"
+  printf '%s\n' "$key" >> "$ROOT/etc/modules.order"
+}
+: > "$ROOT/etc/modules.order"
+for module in "${MODULES[@]}"; do add_module "$module"; done
+rm -f "$XEN_VM_BUILD/modinfo.bin"
+
+# --- keys: the VM's host key and the client key the tests log in with ---------------------------------
+tree_exec "$XEN_VM_TREE/usr/bin/dropbearkey" -t ed25519 -f "$XEN_VM_BUILD/host_key" >/dev/null 2>&1
+install -m 0600 "$XEN_VM_BUILD/host_key" "$ROOT/etc/dropbear/host_key"
+host_pub=$(tree_exec "$XEN_VM_TREE/usr/bin/dropbearkey" -y -f "$XEN_VM_BUILD/host_key" 2>/dev/null | awk '/^ssh-ed25519 / { print $1, $2 }')
+[[ -n $host_pub ]] || die 'dropbearkey made no ed25519 host key'
+# The tests reach the VM as 127.0.0.1 on a port chosen at boot: known_hosts names it by HostKeyAlias.
+printf 'xlp-xen-vm %s\n' "$host_pub" > "$XEN_VM_BUILD/known_hosts"
+ssh-keygen -q -t ed25519 -N '' -C xlp-xen-vm-client -f "$XEN_VM_BUILD/client_key"
+install -m 0600 "$XEN_VM_BUILD/client_key.pub" "$ROOT/root/.ssh/authorized_keys"
+
+sed "s/@READY_MARKER@/$XEN_VM_READY_MARKER/" "$HERE/dom0-init.sh" > "$ROOT/init"
+chmod 0755 "$ROOT/init"
+
+(cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$XEN_VM_BUILD/initramfs.cpio.gz"
+stamp_value > "$XEN_VM_BUILD/build.stamp"
+log "built $(du -h "$XEN_VM_BUILD/initramfs.cpio.gz" | cut -f1) initramfs; hypervisor build-id $(cat "$XEN_VM_BUILD/xen.build-id")"

@@ -1,0 +1,70 @@
+/** What the real-Xen tier's global setup hands to the test files, and how they reach the VM. */
+import { execa } from 'execa';
+import { inject } from 'vitest';
+import { isolatedEnv, runXlp, type CliResult } from '../helpers/cli.js';
+
+export interface XenVm {
+  readonly port: number;
+  readonly sshConfig: string;
+  /** The running hypervisor's build-id, read from the xen binary's GNU build-id note. */
+  readonly buildId: string;
+  /** The serial console log (Xen and dom0 kernel messages). */
+  readonly console: string;
+  /** Payloads built by scripts/xen-vm/build-payloads.sh for this hypervisor. */
+  readonly payloadDir: string;
+  readonly timings: { readonly prepareSeconds: number; readonly bootSeconds: number };
+}
+
+export type XenVmOrSkip = XenVm | { readonly skip: string };
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    xenVm: XenVmOrSkip;
+  }
+}
+
+export function xenVm(): XenVmOrSkip {
+  // Undefined when a file of this tier is run without its global setup (the default vitest config).
+  return inject('xenVm') ?? { skip: 'the real-Xen tier runs only with --config vitest.xen.config.ts' };
+}
+
+export const isSkip = (vm: XenVmOrSkip): vm is { readonly skip: string } => 'skip' in vm;
+
+/** A shell command in dom0, straight over ssh (no xlp): the tests' independent view of the host. */
+export async function inDom0(vm: XenVm, command: string): Promise<CliResult> {
+  const result = await execa('ssh', ['-F', vm.sshConfig, '-p', String(vm.port), 'xlp-xen-vm', command], {
+    reject: false,
+    stripFinalNewline: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1 };
+}
+
+/** One field of `xl info` in dom0, e.g. xen_extra. */
+export async function xlInfo(vm: XenVm, field: string): Promise<string> {
+  const { stdout, exitCode } = await inDom0(vm, 'xl info');
+  if (exitCode !== 0) throw new Error(`xl info failed in dom0 (exit ${exitCode})`);
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith(`${field} `));
+  if (line === undefined) throw new Error(`xl info has no ${field}`);
+  return line.slice(line.indexOf(':') + 1).trim();
+}
+
+/** Runs the built xlp against the VM over ssh, isolated from this machine's xlp state. */
+export function xlpOn(vm: XenVm, home: string): (args: readonly string[]) => Promise<CliResult> {
+  const env = isolatedEnv(home);
+  const host = ['--host', `root@127.0.0.1:${vm.port}`, '--ssh-config', vm.sshConfig];
+  return (args) => runXlp([...args, ...host], env);
+}
+
+/** Brings the hypervisor back to "nothing loaded" with the raw tool: reverts top-down, then unloads. */
+export async function resetHypervisor(vm: XenVm): Promise<void> {
+  const script = `set -e
+names=$(xen-livepatch list | awk -F'|' 'NR > 2 { gsub(/ /, "", $1); print $1 }')
+applied=$(xen-livepatch list | awk -F'|' 'NR > 2 && $2 ~ /APPLIED/ { gsub(/ /, "", $1); print $1 }')
+for name in $(echo "$applied" | sed '1!G;h;$!d'); do xen-livepatch revert "$name" >/dev/null; done
+for name in $names; do xen-livepatch unload "$name" >/dev/null; done
+xen-livepatch list`;
+  const result = await inDom0(vm, script);
+  if (result.stdout !== 'Nothing to list\n') throw new Error(`cannot reset the hypervisor: ${result.stdout}${result.stderr}`);
+}
