@@ -43,7 +43,8 @@ interface Run {
   readonly name: string;
   readonly started: number;
   readonly outputs: ToolOutput[];
-  before: PayloadStatus[];
+  /** The host's list before the change: the audit's state before, and what pre-flight checks against. */
+  before?: PayloadStatus[];
   payload?: { bytes: Uint8Array; info: PayloadInfo; file: string };
   outcome: 'done' | 'unchanged';
   state: PayloadStatus['state'] | 'absent';
@@ -56,12 +57,12 @@ interface Run {
 }
 
 export async function uploadPayload(ctx: OperationContext, request: UploadRequest): Promise<OperationResult> {
-  const run = newRun('upload', request.name ?? nameFromFile(request.file));
+  const run = newRun('upload', validateName(request.name ?? nameFromFile(request.file)));
   return execute(ctx, run, [verifyFile(ctx, run, request), uploadStage(ctx, run), confirmStage(ctx, run, 'CHECKED')]);
 }
 
 export async function loadPayload(ctx: OperationContext, request: LoadRequest): Promise<OperationResult> {
-  const run = newRun('load', request.name ?? nameFromFile(request.file));
+  const run = newRun('load', validateName(request.name ?? nameFromFile(request.file)));
   return execute(ctx, run, [
     verifyFile(ctx, run, request),
     uploadStage(ctx, run),
@@ -94,7 +95,6 @@ const newRun = (operation: OperationName, name: string): Run => ({
   name,
   started: Date.now(),
   outputs: [],
-  before: [],
   outcome: 'done',
   state: 'absent',
   uploaded: false,
@@ -133,6 +133,7 @@ async function executeHeld(ctx: OperationContext, run: Run, stages: Stage[]): Pr
     state: run.state,
     ...(run.payload === undefined ? {} : { sha256: run.payload.info.sha256, buildId: run.payload.info.buildId }),
     durationMs: Date.now() - run.started,
+    ...(run.checks === undefined ? {} : { checks: checksOf(run.checks) }),
     outputs: run.outputs,
   };
   await recordOutcome(hostOf(ctx), { ...run, done: run.outcome === 'done' });
@@ -161,7 +162,6 @@ function verifyFile(ctx: OperationContext, run: Run, request: LoadRequest): Stag
   return {
     title: `Verify ${file}`,
     run: async (note) => {
-      validateName(run.name);
       const { bytes, info } = await readPayloadFile(file);
       run.payload = { bytes, info, file };
       note(`sha256 ${info.sha256}`);
@@ -185,11 +185,19 @@ function preflightStage(ctx: OperationContext, run: Run, action: 'apply' | 'repl
   return {
     title: `Check ${run.name} against the host`,
     run: async (note) => {
-      run.checks = await verifyAction(hostOf(ctx), { operation: action, name: run.name, nodeps: request.nodeps === true, options: { skipPreflight: request.skipPreflight } });
+      run.before = await ctx.backend.list();
+      run.checks = await verifyAction(hostOf(ctx), { operation: action, name: run.name, listed: run.before, nodeps: request.nodeps === true, options: { skipPreflight: request.skipPreflight } });
       noteChecks(run.checks, note);
     },
   };
 }
+
+const checksOf = ({ passed, unchecked, skippedChecks, signer }: VerifyOutcome): NonNullable<OperationResult['checks']> => ({
+  passed,
+  unchecked,
+  skipped: skippedChecks,
+  ...(signer === undefined ? {} : { signer }),
+});
 
 const hostOf = (ctx: OperationContext) => ({ backend: ctx.backend, host: ctx.runner.target });
 
@@ -261,8 +269,8 @@ function confirmStage(ctx: OperationContext, run: Run, expected: PayloadStatus['
 async function beginAudit(ctx: OperationContext, run: Run): Promise<void> {
   if (run.audit !== undefined) return;
   const info = run.payload?.info;
-  // apply/revert/unload/replace have not listed yet: the journal needs the state before.
-  if (run.payload === undefined) run.before = await ctx.backend.list();
+  // revert and unload have not listed yet: the journal needs the state before.
+  run.before ??= await ctx.backend.list();
   const intent: AuditIntent = {
     operation: run.operation,
     name: run.name,

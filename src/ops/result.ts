@@ -14,6 +14,8 @@ export interface OperationResult {
   readonly sha256?: string;
   readonly buildId?: string;
   readonly durationMs: number;
+  /** What xlp checked before the change, what it could not check, and what the operator skipped. */
+  readonly checks?: { readonly passed: readonly string[]; readonly unchecked: readonly string[]; readonly skipped: readonly string[]; readonly signer?: string };
   /** What xen-livepatch printed at each step, in order. */
   readonly outputs: readonly ToolOutput[];
 }

@@ -64,13 +64,15 @@ export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Pro
 export interface ActionCheck {
   readonly operation: 'apply' | 'replace';
   readonly name: string;
+  /** The host's list, taken once by the operation (it is also the audit's state before). */
+  readonly listed: readonly PayloadStatus[];
   readonly nodeps: boolean;
   readonly options: Pick<VerifyOptions, 'skipPreflight'>;
 }
 
 export async function verifyAction(host: HostAccess, check: ActionCheck): Promise<VerifyOutcome> {
   if (check.options.skipPreflight === true) return { passed: [], unchecked: [], skippedChecks: [SKIP_PREFLIGHT] };
-  const listed = await host.backend.list();
+  const { listed } = check;
   // Unknown names and wrong states are the action's to report, with the tool's own words.
   if (!listed.some((p) => p.name === check.name)) return { passed: [], unchecked: [], skippedChecks: [] };
   const view = await gatherHostView(host.backend, new PayloadStore(host.host), listed);

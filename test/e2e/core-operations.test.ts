@@ -54,6 +54,8 @@ describe('load, revert, unload', () => {
     expect(body).toMatchObject({ operation: 'load', name, outcome: 'done', state: 'APPLIED' });
     expect(body.sha256).toBe(createHash('sha256').update(await readFile(base)).digest('hex'));
     expect(body.buildId).toBe(await buildIdOf(base));
+    expect(body.checks).toMatchObject({ unchecked: [], skipped: [] });
+    expect(body.checks).toHaveProperty('passed', expect.arrayContaining(['xen_depends matches the running hypervisor']));
     expect(await names()).toEqual([[name, 'APPLIED']]);
   });
 

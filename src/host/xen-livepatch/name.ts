@@ -24,10 +24,12 @@ export function nameProblem(name: string): string | undefined {
 }
 
 /** Throws a usage error unless `name` is a valid payload name. */
-export function validateName(name: string): void {
+/** Returns the name when it is one Xen and the tool accept; throws a usage error naming the rule otherwise. */
+export function validateName(name: string): string {
   const problem = nameProblem(name);
   if (problem !== undefined) {
     // JSON quoting keeps control characters out of the terminal and the message on one line.
     throw usageError(`invalid payload name ${JSON.stringify(name)}: ${problem}`, `a payload name is ${NAME_RULE}`);
   }
+  return name;
 }
