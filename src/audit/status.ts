@@ -3,7 +3,7 @@
  * and applied when and by whom, which advisories), and everything that does not add up.
  */
 import type { PayloadStatus } from '../host/backend.js';
-import { errnoInfo } from '../host/errno.js';
+import { viewOf, type PayloadView } from '../host/payload-view.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
@@ -16,12 +16,7 @@ export interface StatusEvent {
   readonly record: number;
 }
 
-export interface StatusPayload {
-  readonly name: string;
-  readonly state: PayloadStatus['state'];
-  readonly rc: number;
-  readonly error?: { readonly errno: number; readonly name: string; readonly message: string };
-  readonly metadata: readonly string[];
+export interface StatusPayload extends PayloadView {
   /** XSA and CVE identifiers from the payload's .modinfo (keys xsa/cve, comma or space separated). */
   readonly advisories: { readonly xsa: readonly string[]; readonly cve: readonly string[] };
   /** 'xlp': the journal records its upload; 'outside': it was loaded without this journal knowing. */
@@ -71,11 +66,7 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
       anomalies.push({ kind: 'loaded-outside-xlp', name: payload.name, message: `${payload.name} is loaded (${payload.state}) but the journal has no upload of it on this host: it was loaded outside xlp or by another machine` });
     }
     return {
-      name: payload.name,
-      state: payload.state,
-      rc: payload.rc,
-      ...(payload.rc === 0 ? {} : { error: errnoInfo(payload.rc) }),
-      metadata: payload.metadata,
+      ...viewOf(payload),
       advisories: advisories(payload.metadata),
       source: record?.uploaded === undefined ? 'outside' : 'xlp',
       ...record,

@@ -1,14 +1,8 @@
 import type { Backend, PayloadStatus } from '../host/backend.js';
-import { errnoInfo } from '../host/errno.js';
+import { viewOf, type PayloadView } from '../host/payload-view.js';
 
-export interface ListedPayload {
-  readonly name: string;
-  readonly state: PayloadStatus['state'];
-  /** Positive errno of the last action, 0 when fine (EAGAIN while one is in flight). */
-  readonly rc: number;
-  readonly error?: { readonly errno: number; readonly name: string; readonly message: string };
-  /** .modinfo strings as Xen lists them, and the same as key/value pairs. */
-  readonly metadata: readonly string[];
+export interface ListedPayload extends PayloadView {
+  /** The .modinfo strings as key/value pairs. */
   readonly modinfo: Readonly<Record<string, string>>;
 }
 
@@ -24,11 +18,7 @@ export async function listPayloads(backend: Backend, host: string): Promise<List
 
 function describePayload(payload: PayloadStatus): ListedPayload {
   return {
-    name: payload.name,
-    state: payload.state,
-    rc: payload.rc,
-    ...(payload.rc === 0 ? {} : { error: errnoInfo(payload.rc) }),
-    metadata: payload.metadata,
+    ...viewOf(payload),
     modinfo: Object.fromEntries(
       payload.metadata.map((entry) => {
         const eq = entry.indexOf('=');

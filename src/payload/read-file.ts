@@ -12,6 +12,7 @@ import { lstat, open, readlink, stat, type FileHandle } from 'node:fs/promises';
 
 import { ExitCode, XlpError, usageError } from '../errors.js';
 import { Errno } from '../host/errno.js';
+import { readPrefix } from '../util/read-prefix.js';
 import { printable } from './elf-bytes.js';
 import { parsePayload } from './parse.js';
 import type { PayloadInfo } from './types.js';
@@ -92,15 +93,9 @@ async function openChecked(path: string, shown: string, first: Stats): Promise<F
 
 /** Reads exactly `size` bytes, and refuses a file that grew or shrank while being read. */
 async function readExactly(handle: FileHandle, size: number, shown: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(size);
-  let filled = 0;
-  while (filled < size) {
-    const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
+  const bytes = await readPrefix(handle, size);
   const extra = await handle.read(new Uint8Array(1), 0, 1, size);
-  if (filled !== size || extra.bytesRead !== 0) {
+  if (bytes.length !== size || extra.bytesRead !== 0) {
     throw invalid(`payload file ${shown} changed size while it was being read`, 'Make sure nothing is writing the file, then retry.');
   }
   return bytes;

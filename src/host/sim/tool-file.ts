@@ -6,6 +6,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
+import { readPrefix } from '../../util/read-prefix.js';
 import { Errno } from '../errno.js';
 import { MAX_PAYLOAD_SIZE } from './hypervisor.js';
 
@@ -44,14 +45,7 @@ export async function readFileLikeTool(path: string): Promise<ToolFileResult> {
     if (!info.isFile()) return { ok: false, step: 'map', errno: Errno.ENODEV };
     // Xen refuses anything over 2 MiB by its size alone; the fake never reads more than that.
     if (size > MAX_PAYLOAD_SIZE) return { ok: true, bytes: new Uint8Array(), size };
-    const bytes = new Uint8Array(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { ok: true, bytes: bytes.subarray(0, filled), size };
+    return { ok: true, bytes: await readPrefix(handle, size), size };
   } finally {
     await handle.close();
   }
