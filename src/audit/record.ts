@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { PayloadStatus, ToolOutput } from '../host/backend.js';
 import { canonicalJson } from './canonical.js';
-import type { AuditOperation, AuditResult } from './types.js';
+import type { AuditIntent, AuditOperation, AuditResult } from './types.js';
 
 export const FORMAT_VERSION = 1;
 export const GENESIS = '0'.repeat(64);
@@ -37,18 +37,9 @@ export interface LockHolder {
   readonly since: string;
 }
 
-export interface IntentRecord extends Chained, Actor {
+/** The intent as the operation stated it (src/audit/types.ts), chained and signed by its actor. */
+export interface IntentRecord extends Chained, Actor, AuditIntent {
   readonly type: 'intent';
-  readonly argv: readonly string[];
-  readonly operation: AuditOperation;
-  readonly name: string;
-  readonly sha256?: string;
-  readonly buildId?: string;
-  readonly depends?: string;
-  readonly xenDepends?: string;
-  readonly signer?: string;
-  readonly skippedChecks?: readonly string[];
-  readonly stateBefore?: readonly PayloadStatus[];
 }
 
 export interface OutcomeRecord extends Chained {
