@@ -42,13 +42,17 @@ export function hypervisorBuildId(backend: Backend): Promise<string> {
 }
 
 export async function gatherHostView(backend: Backend, store: PayloadStore, listed: readonly PayloadStatus[]): Promise<HostView> {
-  const xenBuildId = await hypervisorBuildId(backend);
-  const record = reconcile(await store.read(), listed, xenBuildId);
+  // Three independent reads, each a process (an ssh round trip remotely): run them side by side.
+  const [xenBuildId, stored, console] = await Promise.all([
+    hypervisorBuildId(backend),
+    store.read(),
+    listed.length > 0 ? readConsole(backend) : Promise.resolve(undefined),
+  ]);
+  const record = reconcile(stored, listed, xenBuildId);
   const notes: string[] = [];
   const known = new Map<string, KnownPayload>();
   for (const [name, r] of Object.entries(record.payloads)) known.set(name, { buildId: r.buildId, depends: r.depends, hooks: r.hooks, source: 'record' });
   if (listed.length > 0) {
-    const console = await readConsole(backend);
     if (console === undefined) notes.push("the hypervisor console dump (xl debug-keys x) was not available to cross-check xlp's record");
     else crossCheck(console, xenBuildId, listed, known, notes);
   }
