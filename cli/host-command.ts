@@ -2,7 +2,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BACKEND_KINDS, connect, type BackendKind, type Connection } from '../src/host/factory.js';
 import type { OperationContext } from '../src/ops/context.js';
-import { withLivepatchConsole } from '../src/verify/console-source.js';
 import { BaseCommand } from './base-command.js';
 
 const group = 'HOST';
@@ -57,7 +56,7 @@ export abstract class HostCommand extends BaseCommand {
     xl?: string;
     'sim-state'?: string;
   }): Promise<Connection> {
-    const connection = await connect({
+    this.connection = await connect({
       backend: flags.backend,
       host: flags.host,
       sshConfig: flags['ssh-config'],
@@ -65,10 +64,6 @@ export abstract class HostCommand extends BaseCommand {
       xl: flags.xl,
       simState: flags['sim-state'],
     });
-    // The pre-flight cross-check reads the console dump through the same xl the backend uses.
-    const xl = async (): Promise<string> =>
-      flags.backend === 'sim' || flags.host !== undefined ? (flags.xl ?? 'xl') : (await import('../src/host/xen-livepatch/locate.js')).locateTools({ xl: flags.xl }).then((t) => t.xl);
-    this.connection = { ...connection, backend: withLivepatchConsole(connection.backend, connection.runner, xl) };
     return this.connection;
   }
 

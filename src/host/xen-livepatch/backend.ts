@@ -83,6 +83,18 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     throw failed({ command: 'xl-info' }, output, paths.xl);
   }
 
+  /**
+   * The hypervisor's own livepatch dump (`xl debug-keys x`, then `xl dmesg`), which names build-ids
+   * that `list` never shows. undefined when the host forbids it (XSM may deny debug keys to dom0).
+   * Never `xl dmesg -c`: the console ring belongs to the operator.
+   */
+  async function livepatchConsole(): Promise<string | undefined> {
+    const keys = await run(paths.xl, ['debug-keys', 'x']);
+    if (keys.exitCode !== 0) return undefined;
+    const dmesg = await run(paths.xl, ['dmesg']);
+    return dmesg.exitCode === 0 ? dmesg.stdout : undefined;
+  }
+
   const where = runner.target === 'localhost' ? '' : ` on ${runner.target}`;
-  return { description: `xen-livepatch at ${tool}${where}`, list, upload, action, hypervisorBuildId };
+  return { description: `xen-livepatch at ${tool}${where}`, list, upload, action, hypervisorBuildId, livepatchConsole };
 }
