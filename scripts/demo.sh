@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the built-in simulated host: build a real payload for the simulated hypervisor,
-# load it (verify, upload, apply, confirm), list, revert, unload. Runs from a fresh checkout after
+# load it (verify, upload, apply, confirm), list, revert, unload, then read and prove the audit
+# journal of those changes. Runs from a fresh checkout after
 # `npm ci` (npm run demo builds first). Everything lives under .work/demo, nothing in /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,5 @@ xlp list
 xlp revert xsa-demo
 xlp unload xsa-demo
 xlp list --json
+xlp audit log
+xlp audit verify
