@@ -101,9 +101,9 @@ export async function startSshd(): Promise<SshdFixture> {
   // Appends one byte to everything it copies: a stand-in for a transfer or disk that alters data.
   await writeFile(file('corrupt-bin/cat'), '#!/bin/sh\n/bin/cat "$@" && printf X\n', { mode: 0o755 });
   await restrictedBin(file('nosha-bin'), ['sh', 'mktemp', 'cat', 'rm']);
-  // Every session stages into remoteTmp (through TMPDIR), so tests can see what is left behind.
+  // Every session stages into remoteTmp (through XLP_STAGE_DIR), so tests can see what is left behind.
   await mkdir(file('remote-tmp'), { mode: 0o700 });
-  const tmp = `environment="TMPDIR=${file('remote-tmp')}"`;
+  const tmp = `environment="TMPDIR=${file('remote-tmp')}",environment="XLP_STAGE_DIR=${file('remote-tmp')}"`;
   await writeFile(file('authorized_keys'), [
     `${tmp} ${clientPublic}`,
     `${tmp},environment="PATH=${file('corrupt-bin')}" ${corruptingPublic}`,
@@ -124,7 +124,7 @@ export async function startSshd(): Promise<SshdFixture> {
     'KbdInteractiveAuthentication no',
     'PubkeyAuthentication yes',
     'PermitRootLogin prohibit-password',
-    'PermitUserEnvironment PATH,TMPDIR',
+    'PermitUserEnvironment PATH,TMPDIR,XLP_STAGE_DIR',
     // The temp dir lives under world-writable /tmp, which StrictModes would refuse.
     'StrictModes no',
     'UsePAM no',

@@ -1,6 +1,8 @@
 /**
  * The POSIX shell script that receives payload bytes on the host over ssh stdin. It makes a 0700
- * directory with mktemp, writes the file 0600 under noclobber, and proves on the host, with the host's
+ * directory with mktemp under $XLP_STAGE_DIR if the host's environment sets it, else /run/xlp when
+ * that is a real directory of this user (root on a dom0) rather than a shared /tmp, else $TMPDIR;
+ * writes the file 0600 under noclobber, and proves on the host, with the host's
  * own sha256sum, that the bytes that landed are the bytes xlp verified. It cleans up after any failure.
  * Arguments: $1 = basename, $2 = expected sha256 (lowercase hex). Prints the directory on success.
  */
@@ -8,7 +10,10 @@ export const STAGE_MISMATCH_EXIT = 86;
 
 export const STAGE_SCRIPT = `set -eu
 umask 077
-dir=$(mktemp -d "\${TMPDIR:-/tmp}/xlp-stage.XXXXXXXX")
+base=\${XLP_STAGE_DIR:-/run/xlp}
+mkdir -p "$base" 2>/dev/null || true
+if [ -L "$base" ] || [ ! -d "$base" ] || [ ! -O "$base" ]; then base=\${TMPDIR:-/tmp}; fi
+dir=$(mktemp -d "$base/xlp-stage.XXXXXXXX")
 trap 'rm -rf "$dir"' EXIT
 set -C
 cat > "$dir/$1"
