@@ -54,6 +54,8 @@ interface Run {
   /** The list of the confirm stage, recorded as the state after. */
   after?: PayloadStatus[];
   checks?: VerifyOutcome;
+  /** This very payload is already loaded under the name, in this state: a re-run uploads nothing. */
+  present?: PayloadStatus['state'];
 }
 
 export async function uploadPayload(ctx: OperationContext, request: UploadRequest): Promise<OperationResult> {
@@ -166,15 +168,10 @@ function verifyFile(ctx: OperationContext, run: Run, request: LoadRequest): Stag
       run.payload = { bytes, info, file };
       note(`sha256 ${info.sha256}`);
       run.before = await ctx.backend.list();
-      const existing = run.before.find((p) => p.name === run.name);
-      if (existing !== undefined) {
-        throw new XlpError('rejected', ExitCode.REJECTED, `a payload named ${run.name} is already loaded (${existing.state})`, {
-          hint: `choose another name with --name, or unload ${run.name} first`,
-          errno: 17,
-        });
-      }
       const operation = run.operation === 'load' ? 'load' : 'upload';
-      run.checks = await verifyPayloadFile(hostOf(ctx), { operation, name: run.name, file, bytes, info, listed: run.before, nodeps: request.nodeps === true, options: request.verify ?? {} });
+      const verdict = await verifyPayloadFile(hostOf(ctx), { operation, name: run.name, file, bytes, info, listed: run.before, nodeps: request.nodeps === true, options: request.verify ?? {} });
+      run.checks = verdict;
+      run.present = verdict.present;
       noteChecks(run.checks, note);
     },
   };
@@ -222,9 +219,14 @@ async function explainNotFound(ctx: OperationContext, error: XlpError, name: str
 function uploadStage(ctx: OperationContext, run: Run): Stage {
   return {
     title: `Upload ${run.name}`,
-    run: async () => {
+    run: async (note) => {
       const payload = run.payload;
       if (payload === undefined) throw new Error('upload stage before verify');
+      if (run.present !== undefined) {
+        run.outcome = 'unchanged';
+        note('already loaded with this build-id: nothing to upload');
+        return;
+      }
       await beginAudit(ctx, run);
       const staged = await ctx.runner.stage(payload.bytes, basename(payload.file));
       try {
@@ -256,7 +258,9 @@ function confirmStage(ctx: OperationContext, run: Run, expected: PayloadStatus['
       run.after = await ctx.backend.list();
       const found = run.after.find((p) => p.name === run.name);
       run.state = found?.state ?? 'absent';
-      if (run.state !== expected) {
+      // Uploading what is already loaded and applied leaves it applied: that is what was asked.
+      const wanted = run.operation === 'upload' && run.present !== undefined ? run.present : expected;
+      if (run.state !== wanted) {
         throw new XlpError('unconfirmed', ExitCode.FAILED, `${run.operation} of ${run.name} reported success, but the hypervisor now lists it as ${run.state}`, {
           hint: "inspect with 'xlp list' and 'xl dmesg' before retrying",
         });

@@ -9,7 +9,7 @@
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { Backend, PayloadStatus } from '../host/backend.js';
-import { errnoInfo } from '../host/errno.js';
+import { Errno, errnoInfo } from '../host/errno.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
@@ -49,16 +49,44 @@ export interface FileCheck {
   readonly options: VerifyOptions;
 }
 
-export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Promise<VerifyOutcome> {
+export interface FileVerdict extends VerifyOutcome {
+  /**
+   * The same payload (same build-id, by xlp's record or the hypervisor's console) is already loaded
+   * under this name, in this state: a re-run has nothing to upload.
+   */
+  readonly present?: PayloadStatus['state'];
+}
+
+export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Promise<FileVerdict> {
   const integrity = await verifyIntegrity(check.file, check.bytes, check.info, check.options);
   const skippedChecks = [...integrity.skipped];
+  const existing = check.listed.find((p) => p.name === check.name);
   if (check.options.skipPreflight === true) {
+    if (existing !== undefined) throw nameTaken(check.name, existing);
     return { ...withSigner(integrity.signer), passed: integrity.passed, unchecked: [], skippedChecks: [...skippedChecks, SKIP_PREFLIGHT] };
   }
   refuseProblems(check.file, check.info);
   const view = await gatherHostView(host.backend, new PayloadStore(host.host), check.listed);
+  const passed = [...integrity.passed, 'the file is acceptable to Xen 4.14+'];
+  if (existing !== undefined) {
+    const loaded = view.known.get(check.name)?.buildId;
+    if (loaded === undefined || loaded !== check.info.buildId) throw nameTaken(check.name, existing, loaded, check.info.buildId);
+    passed.push(`${check.name} is already loaded (${existing.state}) with this build-id`);
+    // A CHECKED copy is applied by load: the apply checks still apply to it.
+    const apply = check.operation === 'load' && existing.state === 'CHECKED' ? runPreflight({ operation: 'apply', name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }) : undefined;
+    return { ...withSigner(integrity.signer), passed: [...passed, ...(apply?.passed ?? [])], unchecked: [...view.notes, ...(apply?.unchecked ?? [])], skippedChecks, present: existing.state };
+  }
   const report = runPreflight({ operation: check.operation, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view });
-  return { ...withSigner(integrity.signer), passed: [...integrity.passed, 'the file is acceptable to Xen 4.14+', ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks };
+  return { ...withSigner(integrity.signer), passed: [...passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks };
+}
+
+/** The name is taken by a payload that is not (or not provably) this one. */
+function nameTaken(name: string, existing: PayloadStatus, loadedId?: string, fileId?: string): XlpError {
+  const which = loadedId === undefined ? 'a payload whose build-id xlp cannot establish' : `a different payload (build-id ${loadedId}; this file's is ${fileId ?? 'missing'})`;
+  return new XlpError('rejected', ExitCode.REJECTED, `the name ${name} is taken by ${which}, ${existing.state}`, {
+    hint: `choose another name with --name, or revert and unload ${name} first`,
+    errno: Errno.EEXIST,
+  });
 }
 
 export interface ActionCheck {

@@ -86,6 +86,33 @@ describe('load, revert, unload', () => {
     expect(body.outcome).toBe('unchanged');
   });
 
+  it('re-runs of load and upload with the same file change nothing and exit 0', async () => {
+    expect((await sim.xlp('load', base, '--name', 'xsa')).exitCode).toBe(0);
+    const again = await sim.json<{ outcome: string; state: string; checks: { passed: string[] } }>('load', base, '--name', 'xsa');
+    expect(again.result.exitCode).toBe(0);
+    expect(again.body).toMatchObject({ outcome: 'unchanged', state: 'APPLIED' });
+    expect(again.body.checks.passed).toContain('xsa is already loaded (APPLIED) with this build-id');
+    const upload = await sim.json<{ outcome: string; state: string }>('upload', 'xsa', base);
+    expect(upload.body).toMatchObject({ outcome: 'unchanged', state: 'APPLIED' });
+    expect(await names()).toEqual([['xsa', 'APPLIED']]);
+  });
+
+  it('finishes a load whose upload an earlier run already did', async () => {
+    await sim.xlp('upload', 'xsa', base);
+    const { result, body } = await sim.json('load', base, '--name', 'xsa');
+    expect(result.exitCode).toBe(0);
+    expect(body).toMatchObject({ outcome: 'done', state: 'APPLIED' });
+    expect(await names()).toEqual([['xsa', 'APPLIED']]);
+  });
+
+  it('refuses a name taken by a different payload, naming both build-ids', async () => {
+    await sim.xlp('load', base, '--name', 'xsa');
+    const { result, body } = await sim.json<{ error: { code: string; message: string } }>('load', withMeta, '--name', 'xsa');
+    expect(result.exitCode).toBe(4);
+    expect(body.error.message).toContain(`the name xsa is taken by a different payload (build-id ${await buildIdOf(base)}; this file's is ${await buildIdOf(withMeta)}), APPLIED`);
+    expect(await names()).toEqual([['xsa', 'APPLIED']]);
+  });
+
   it('keeps progress on stderr and one result line on stdout', async () => {
     const result = await sim.xlp('load', base, '--name', 'xsa');
     expect(result.stdout).toBe(`xsa: uploaded and applied on sim:${sim.statePath} (now APPLIED).\n`);

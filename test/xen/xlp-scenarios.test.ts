@@ -172,6 +172,10 @@ describe.skipIf(isSkip(vmOrSkip))('xlp against real Xen 4.17', () => {
 
   it('refuses a duplicate name, and a duplicate build-id both in xlp and in the hypervisor', async () => {
     expectOk(await xlp(['upload', 'dup', payload('xenlab1'), '--json']));
+    // The same file under the same name again is already there: nothing to do, exit 0.
+    const again = await xlp(['upload', 'dup', payload('xenlab1'), '--json']);
+    expectOk(again);
+    expect(json<{ outcome: string }>(again).outcome).toBe('unchanged');
     expectFailure(await xlp(['upload', 'dup', payload('xenlab3'), '--json']), ExitCode.REJECTED, 'rejected');
     // The same bytes (so the same build-id) under another name.
     const twin = expectFailure(await xlp(['upload', 'dup_copy', payload('xenlab1'), '--json']), ExitCode.REJECTED, 'duplicate-build-id');
