@@ -2,6 +2,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BACKEND_KINDS, connect, type BackendKind, type Connection } from '../src/host/factory.js';
 import type { OperationContext } from '../src/ops/context.js';
+import { installInterruptHandler } from '../src/util/interrupt.js';
 import { BaseCommand } from './base-command.js';
 
 const group = 'HOST';
@@ -79,6 +80,7 @@ export abstract class HostCommand extends BaseCommand {
       note: (message) => process.stderr.write(`xlp: ${message}\n`),
     });
     const { backend, runner } = await this.connectHost(flags);
+    installInterruptHandler(() => process.stderr.write('xlp: interrupted: finishing the current step, then stopping (Ctrl-C again stops at once)\n'));
     return { backend, runner, timeoutMs: flags.timeout * 1000, audit, argv: process.argv.slice(2), progress: this.progress(flags) };
   }
 

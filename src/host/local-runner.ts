@@ -31,6 +31,8 @@ async function run(program: string, args: readonly string[], options: RunOptions
     stripFinalNewline: false,
     stdin: 'ignore',
     shell: false,
+    // Its own process group: a Ctrl-C at the terminal must not kill the tool mid-operation (src/util/interrupt.ts).
+    detached: true,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
   });
   if (result.timedOut) {

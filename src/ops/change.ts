@@ -219,6 +219,7 @@ async function explainNotFound(ctx: OperationContext, error: XlpError, name: str
 function uploadStage(ctx: OperationContext, run: Run): Stage {
   return {
     title: `Upload ${run.name}`,
+    changesHost: true,
     run: async (note) => {
       const payload = run.payload;
       if (payload === undefined) throw new Error('upload stage before verify');
@@ -243,6 +244,7 @@ function actionStage(ctx: OperationContext, run: Run, action: ActionName, nodeps
   const verb = { apply: 'Apply', revert: 'Revert', unload: 'Unload', replace: 'Replace everything with' }[action];
   return {
     title: `${verb} ${run.name}`,
+    changesHost: true,
     run: async (note) => {
       await beginAudit(ctx, run);
       run.outcome = await performAction(ctx, action, run.name, nodeps ? { nodeps } : {}, run.outputs);

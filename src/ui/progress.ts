@@ -2,11 +2,14 @@
  * Stage-by-stage progress for operations that change a hypervisor. Progress goes to stderr only,
  * so stdout stays clean for --json and pipes; listr2 is loaded only when something is shown.
  */
+import { throwIfInterrupted } from '../util/interrupt.js';
 
 export type ProgressMode = 'silent' | 'simple' | 'animated';
 
 export interface Stage {
   readonly title: string;
+  /** The stage changes the host: an interrupt (Ctrl-C) stops the run before it, never during it. */
+  readonly changesHost?: boolean;
   run(note: (message: string) => void): Promise<void>;
 }
 
@@ -17,10 +20,16 @@ export function progressMode(options: { quiet: boolean }): ProgressMode {
   return process.stderr.isTTY === true && !ci ? 'animated' : 'simple';
 }
 
-/** Runs stages in order; the first failure stops the rest and is rethrown unchanged. */
+/**
+ * Runs stages in order; the first failure stops the rest and is rethrown unchanged. An interrupt
+ * (Ctrl-C) is honoured before a stage that changes the host, never inside one.
+ */
 export async function runStages(stages: readonly Stage[], mode: ProgressMode): Promise<void> {
   if (mode === 'silent') {
-    for (const stage of stages) await stage.run(() => {});
+    for (const stage of stages) {
+      if (stage.changesHost === true) throwIfInterrupted();
+      await stage.run(() => {});
+    }
     return;
   }
   const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
@@ -29,10 +38,12 @@ export async function runStages(stages: readonly Stage[], mode: ProgressMode): P
   const list = new Listr(
     stages.map((stage) => ({
       title: stage.title,
-      task: (_ctx: unknown, task: { output: string }) =>
-        stage.run((message) => {
+      task: (_ctx: unknown, task: { output: string }) => {
+        if (stage.changesHost === true) throwIfInterrupted();
+        return stage.run((message) => {
           task.output = message;
-        }),
+        });
+      },
     })),
     {
       concurrent: false,

@@ -181,6 +181,8 @@ class SshRunner implements Runner {
       reject: false,
       stripFinalNewline: false,
       shell: false,
+      // Its own process group: a Ctrl-C at the terminal must not cut the remote tool off mid-operation.
+      detached: true,
       ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     });
     let killed: Promise<void> | undefined;
