@@ -3,12 +3,12 @@ export const EXIT_CODES_HELP = `EXIT CODES
   0    success (also when nothing needed doing)
   1    the operation failed
   2    usage error: bad flag, name or file argument
-  3    this host cannot live-patch: not a Xen dom0, not root, or the tools are missing
-  4    the hypervisor refused the payload (build-id mismatch, duplicate, malformed for Xen)
+  3    host cannot live-patch: not a dom0, not root, tools missing
+  4    the hypervisor refused the payload (or would: pre-flight)
   5    the hypervisor was still busy when --timeout ran out
-  6    wrong state (e.g. revert of a payload that is not the top of the stack)
+  6    wrong state (e.g. revert of a payload not on top of the stack)
   7    no payload of that name is loaded
-  8    the payload file failed xlp's checks (not ELF, too big, checksum, signature)
-  9    the audit journal or the host lock could not be used: nothing was changed
+  8    the payload file failed xlp's checks (ELF, size, sha256, signature)
+  9    audit journal or host lock unusable: nothing was changed
   10   the remote host could not be reached over ssh
-  130  interrupted`;
+  130  interrupted (Ctrl-C): stopped at a step boundary`;
