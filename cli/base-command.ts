@@ -7,6 +7,7 @@ import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
 import { progressMode, type ProgressMode } from '../src/ui/progress.js';
+import { reportFailure } from '../src/ui/report-failure.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -22,30 +23,22 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
-    const failure = toXlpError(error);
-    process.exitCode = failure.exitCode;
-    if (this.jsonEnabled()) {
-      this.logJson({ error: failure.toJSON() });
-      return;
-    }
-    const hint = failure.hint === undefined ? '' : `; ${failure.hint}`;
-    process.stderr.write(`xlp: error: ${failure.message}${hint}\n`);
-    if (process.env.XLP_DEBUG !== undefined && !isXlpError(error)) process.stderr.write(`${error.stack ?? ''}\n`);
+    reportFailure(usageOrSelf(error), this.jsonEnabled());
   }
 }
 
-/** oclif's own parse errors (unknown flag, missing argument) are usage errors; anything else unexpected is a bug. */
-function toXlpError(error: Error & { oclif?: { exit?: number } }): XlpError {
+/** oclif's own parse errors (unknown flag, missing argument) are usage errors (exit 2). */
+function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
   if (isXlpError(error)) return error;
-  const oneLine = error.message
+  const message = error.message
     .split('\n')
     .filter((line) => !/^See more help with/.test(line.trim()))
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (error.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Missing .*required|Expected .* to be one of/.test(error.message)) {
-    return new XlpError('usage', ExitCode.USAGE, oneLine, { hint: "see 'xlp help' for usage" });
+    return new XlpError('usage', ExitCode.USAGE, message, { hint: "see 'xlp help' for usage" });
   }
-  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, oneLine);
-  return new XlpError('internal', ExitCode.FAILED, `internal error: ${oneLine}`, { hint: 'rerun with XLP_DEBUG=1 and report it as a bug' });
+  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, message);
+  return error;
 }

@@ -79,3 +79,13 @@ export const invalidPayload = (message: string, hint?: string): XlpError =>
   new XlpError('invalid-payload', ExitCode.INVALID_PAYLOAD, message, { hint });
 
 export const isXlpError = (value: unknown): value is XlpError => value instanceof XlpError;
+
+/** An unexpected error is a bug: exit 1 with a one-line message, never a stack trace for users. */
+export function asXlpError(error: unknown): XlpError {
+  if (isXlpError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new XlpError('internal', ExitCode.FAILED, `internal error: ${message.replace(/\s+/g, ' ').trim()}`, {
+    hint: 'rerun with XLP_DEBUG=1 and report it as a bug',
+    cause: error,
+  });
+}

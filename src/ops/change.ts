@@ -5,7 +5,7 @@
  * A load whose apply fails unloads what this run uploaded, so nothing is left half-done.
  */
 import { basename } from 'node:path';
-import { ExitCode, XlpError, isXlpError } from '../errors.js';
+import { ExitCode, XlpError, asXlpError, isXlpError } from '../errors.js';
 import type { ActionName, PayloadStatus, ToolOutput } from '../host/backend.js';
 import { validateName } from '../host/xen-livepatch/name.js';
 import { readPayloadFile } from '../payload/read-file.js';
@@ -289,6 +289,3 @@ async function beginAudit(ctx: OperationContext, run: Run): Promise<void> {
   };
   run.audit = await ctx.audit.begin(intent);
 }
-
-const asXlpError = (error: unknown): XlpError =>
-  isXlpError(error) ? error : new XlpError('internal', ExitCode.FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`, { hint: 'please report this as a bug' });

@@ -1,0 +1,96 @@
+/**
+ * `xlp list` has a fast path that skips oclif (cli/fast-list.ts). Whatever it answers must be
+ * byte for byte what the oclif command answers (XLP_FAST_PATH=0 forces that one): stdout, stderr
+ * and exit code, for successes and failures, text and JSON.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFastList } from '../../cli/fast-list.js';
+import { runXlp } from '../helpers/cli.js';
+import { buildPayload } from '../helpers/payloads.js';
+import { simCli, type SimCli } from '../helpers/sim-cli.js';
+
+let sim: SimCli;
+beforeAll(async () => {
+  sim = await simCli();
+});
+afterAll(() => sim.remove());
+
+async function bothPaths(args: string[], env: Record<string, string> = {}) {
+  const fast = await runXlp(args, { ...sim.env, ...env });
+  const oclif = await runXlp(args, { ...sim.env, ...env, XLP_FAST_PATH: '0' });
+  return { fast, oclif };
+}
+
+const CASES: Array<[string, string[], Record<string, string>?]> = [
+  ['text', ['list']],
+  ['--json', ['list', '--json']],
+  ['--backend=sim -q', ['list', '--backend=sim', '-q']],
+  ['XLP_CONTENT_TYPE=json', ['list'], { XLP_CONTENT_TYPE: 'json' }],
+];
+
+describe('xlp list, fast path against oclif', () => {
+  it('answers the same on an empty host and on one with payloads', async () => {
+    for (const [label, args, env] of CASES) {
+      const { fast, oclif } = await bothPaths(args, env);
+      expect(fast, label).toEqual(oclif);
+      expect(fast.exitCode).toBe(0);
+    }
+    const payload = await buildPayload({ id: 'fast_list', modinfo: ['XSA=466'] });
+    await sim.xlp('load', payload, '--name', 'xsa-466');
+    await sim.xlp('upload', 'second', await buildPayload({ id: 'fast_list_b', returns: '-b' }));
+    for (const [label, args, env] of CASES) {
+      const { fast, oclif } = await bothPaths(args, env);
+      expect(fast, label).toEqual(oclif);
+      expect(fast.stdout).toContain('xsa-466');
+    }
+  });
+
+  it('fails the same way, with the same exit codes', async () => {
+    const failures: Array<[string, string[], number]> = [
+      ['missing tool path', ['list', '--backend', 'xen-livepatch', '--xen-livepatch', join(sim.home, 'nope')], 2],
+      ['sim with --host', ['list', '--host', 'root@dom0'], 2],
+      ['bad ssh destination', ['list', '--backend', 'xen-livepatch', '--host', 'root@-oProxyCommand=x'], 2],
+    ];
+    for (const [label, args, exitCode] of failures) {
+      for (const json of [[], ['--json']]) {
+        const { fast, oclif } = await bothPaths([...args, ...json]);
+        expect(fast, label).toEqual(oclif);
+        expect(fast.exitCode, label).toBe(exitCode);
+      }
+    }
+    await sim.fault({ kind: 'no-handle', persistent: true });
+    const { fast, oclif } = await bothPaths(['list', '--json']);
+    expect(fast).toEqual(oclif);
+    expect(fast.exitCode).toBe(3);
+  });
+});
+
+describe('which command lines the fast path takes', () => {
+  const env = {};
+  it('takes plain list invocations, with flags in either form and env defaults', () => {
+    expect(parseFastList(['list'], env)?.host.backend).toBe('xen-livepatch');
+    expect(parseFastList(['list', '--backend', 'sim', '--json'], env)).toMatchObject({ json: true, host: { backend: 'sim' } });
+    expect(parseFastList(['list', '--sim-state=/x/s.json', '-q'], { XLP_BACKEND: 'sim' })).toMatchObject({ json: false, host: { backend: 'sim', simState: '/x/s.json' } });
+    expect(parseFastList(['list', '--host', 'root@dom0'], { XLP_HOST: 'other' })?.host.host).toBe('root@dom0');
+  });
+
+  it('leaves everything else to oclif', () => {
+    const declined: string[][] = [
+      ['apply', 'xsa'],
+      ['list', '--help'],
+      ['list', '-h'],
+      ['list', 'extra'],
+      ['list', '--bogus'],
+      ['list', '--json', '--json'],
+      ['list', '--xl', 'a', '--xl', 'b'],
+      ['list', '--backend'],
+      ['list', '--backend', 'kvm'],
+      ['list', '--host', '--json'],
+      ['list', '--'],
+    ];
+    for (const argv of declined) expect(parseFastList(argv, env), argv.join(' ')).toBeUndefined();
+    expect(parseFastList(['list'], { XLP_BACKEND: '' })).toBeUndefined();
+    expect(parseFastList(['list'], { XLP_BACKEND: 'kvm' })).toBeUndefined();
+  });
+});
