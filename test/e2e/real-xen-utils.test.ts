@@ -3,28 +3,20 @@
  * not a Xen host: the raw tool exits 0 there; xlp must say clearly that this is no dom0 and exit 3.
  * Skipped locally (with the reason) when apt cannot provide the package; a failure under CI.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedEnv, runXlp } from '../helpers/cli.js';
 import { buildPayload } from '../helpers/payloads.js';
-import { realXenUtils } from '../helpers/xen-utils.js';
+import { realToolsOffXen, realXenUtils } from '../helpers/xen-utils.js';
 
 const real = await realXenUtils();
 
 describe('xlp with the real xen-livepatch, off Xen', () => {
-  if (!real.ok) {
-    if (process.env.CI) it('has the real tool (apt-get download xen-utils-4.17 must work under CI)', () => expect.fail(real.reason));
-    else it.skip(`skipped: ${real.reason}`, () => {});
-    return;
-  }
-  if (existsSync('/dev/xen/privcmd')) {
-    it.skip('skipped: this machine is a Xen dom0, so the tool would really reach Xen', () => {});
-    return;
-  }
-  const { tools } = real;
+  const found = realToolsOffXen(real);
+  if (found === undefined) return;
+  const tools = found;
   let home: string | undefined;
   afterAll(() => (home === undefined ? undefined : rm(home, { recursive: true, force: true })));
 

@@ -5,33 +5,23 @@
  * that into 'host-unsupported', never success. Skipped locally when apt cannot provide the
  * packages; under CI (env CI set) that is a failure instead.
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { createLocalRunner } from '../../src/host/local-runner.js';
 import { findFailure } from '../../src/host/xen-livepatch/diagnose.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { locateTools } from '../../src/host/xen-livepatch/locate.js';
-import { realXenUtils } from '../helpers/xen-utils.js';
+import { realToolsOffXen, realXenUtils } from '../helpers/xen-utils.js';
 import { caught } from '../helpers/caught.js';
 
 const real = await realXenUtils();
-const onXen = existsSync('/dev/xen/privcmd');
 /** With Xen's libraries installed system-wide the bare binary would start, so that test means nothing. */
 const systemHasXenLibs = (await import('execa').then(({ execa }) => execa('ldconfig', ['-p'], { reject: false }))).stdout.includes('libxenctrl.so');
 
-
 describe("the real xen-livepatch of Debian's xen-utils-4.17, off Xen", () => {
-  if (!real.ok) {
-    if (process.env.CI) it('is available (apt-get download xen-utils-4.17 must work under CI)', () => expect.fail(real.reason));
-    else it.skip(`skipped: ${real.reason}`, () => {});
-    return;
-  }
-  if (onXen) {
-    it.skip('skipped: this machine is a Xen dom0 (/dev/xen/privcmd exists), so the tool would really reach Xen', () => {});
-    return;
-  }
-  const { tools } = real;
+  const found = realToolsOffXen(real);
+  if (found === undefined) return;
+  const tools = found;
   const runner = createLocalRunner();
   const backend = createXenLivepatchBackend(runner, { xenLivepatch: tools.xenLivepatch, xl: tools.xl });
 
