@@ -3,33 +3,9 @@
  * what to do, and a stable exit code. Only commands print them; the library throws them.
  */
 
-/** Stable, documented process exit codes (docs/exit-codes.md). Never renumber: scripts depend on them. */
-export const ExitCode = {
-  OK: 0,
-  /** The operation failed for a reason not covered below. */
-  FAILED: 1,
-  /** Bad command line: unknown flag, bad name, missing or unreadable file argument. */
-  USAGE: 2,
-  /** This host cannot live-patch: not a Xen dom0, not root, tools missing, livepatch not built in. */
-  HOST_UNSUPPORTED: 3,
-  /** The hypervisor refused the payload (build-id mismatch, duplicate, malformed for Xen). */
-  REJECTED: 4,
-  /** The hypervisor stayed busy until --timeout ran out. */
-  BUSY: 5,
-  /** The payload is in a state that does not allow the operation (e.g. revert of a non-top payload). */
-  WRONG_STATE: 6,
-  /** No payload of that name is loaded. */
-  NOT_FOUND: 7,
-  /** The payload file failed xlp's own checks before the hypervisor was touched. */
-  INVALID_PAYLOAD: 8,
-  /** The audit journal or host lock could not be used, so nothing was changed. */
-  AUDIT: 9,
-  /** The remote host could not be reached or authenticated over ssh. */
-  REMOTE: 10,
-  /** Interrupted by SIGINT. */
-  INTERRUPTED: 130,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+import { ExitCode, type ExitCodeValue } from './model/exit-codes.js';
+
+export { ExitCode, type ExitCodeValue };
 
 export interface XlpErrorOptions {
   /** What the user should do next; shown after the message. */

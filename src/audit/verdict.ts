@@ -1,6 +1,6 @@
 /** What an interrupted change did, judged from the hypervisor's live state. */
 import type { PayloadStatus } from '../host/backend.js';
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import type { Verdict } from './record.js';
 import type { AuditOperation } from './types.js';
 

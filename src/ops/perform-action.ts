@@ -6,7 +6,7 @@
  */
 import { ExitCode, XlpError, isXlpError } from '../errors.js';
 import type { ActionName, ActionOptions, PayloadStatus, ToolOutput } from '../host/backend.js';
-import { Errno, errnoInfo } from '../host/errno.js';
+import { Errno, errnoInfo } from '../model/errno.js';
 import type { OperationContext } from './context.js';
 import { deadlineIn, pollUntil, type Deadline } from './wait.js';
 

@@ -6,7 +6,7 @@
  * the section and the bytes involved; `errno` carries what Xen answers for the same defect.
  * The tables (symbols, relocations, notes) are read by elf-tables.ts. See docs/payload.md.
  */
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import { ByteReader, asIndex, cString, elfError, printable } from './elf-bytes.js';
 
 export const ELF_HEADER_SIZE = 64;

@@ -5,7 +5,7 @@
  * Xen answers and the rest is what it would answer once that is fixed. Checks that need the running
  * hypervisor (its build-id, its symbol table, other loaded payloads) belong to the callers.
  */
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import { hex, printable } from './elf-bytes.js';
 import { SHF, SHT, describeSection, sectionBytes, sectionByName, type ElfSection } from './elf.js';
 import { SHN, noteName, type ElfNote } from './elf-tables.js';

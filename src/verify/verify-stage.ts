@@ -9,7 +9,7 @@
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { Backend, PayloadStatus } from '../host/backend.js';
-import { Errno, errnoInfo } from '../host/errno.js';
+import { Errno, errnoInfo } from '../model/errno.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';

@@ -4,7 +4,7 @@
  * G1 = Xen 4.7-4.8, G2+ = 4.9 and later.
  */
 import type { ActionName, ToolOutput } from '../../src/host/backend.js';
-import { errnoInfo } from '../../src/host/errno.js';
+import { errnoInfo } from '../../src/model/errno.js';
 
 export const out = (stdout: string, stderr = '', exitCode = 0): ToolOutput => ({ stdout, stderr, exitCode });
 

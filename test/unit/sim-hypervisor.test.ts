@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { invalidPayload } from '../../src/errors.js';
-import { Errno } from '../../src/host/errno.js';
+import { Errno } from '../../src/model/errno.js';
 import { CONSOLE_RING_BYTES } from '../../src/host/sim/console-ring.js';
 import {
   MAX_PAYLOAD_SIZE,

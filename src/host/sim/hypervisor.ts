@@ -5,7 +5,7 @@
  * Errnos are returned positive (0 = success), as libxc hands them to the tool.
  */
 import { createHash } from 'node:crypto';
-import { Errno } from '../errno.js';
+import { Errno } from '../../model/errno.js';
 import { isXlpError } from '../../errors.js';
 import type { HookKind, PayloadInfo } from '../../payload/types.js';
 import { livepatchLog, printk } from './console-ring.js';

@@ -5,7 +5,7 @@
  */
 import { usageError } from '../../errors.js';
 import type { ActionName, ActionOptions, ActionResult, Backend, PayloadStatus, ToolOutput } from '../backend.js';
-import { Errno } from '../errno.js';
+import { Errno } from '../../model/errno.js';
 import type { Runner } from '../runner.js';
 import { findFailure } from './diagnose.js';
 import { notTopError, toolError, type ToolRequest } from './errors.js';

@@ -5,7 +5,7 @@
  * wins, so for `load` the apply error is reported, not the unload that the tool runs after it.
  */
 import type { ToolOutput } from '../backend.js';
-import { errnoByMessage } from '../errno.js';
+import { errnoByMessage } from '../../model/errno.js';
 
 export type FileStep = 'open' | 'size' | 'map';
 

@@ -6,7 +6,7 @@
  */
 import { ExitCode, XlpError, type ExitCodeValue } from '../../errors.js';
 import type { ActionName, PayloadStatus, ToolOutput } from '../backend.js';
-import { Errno, errnoInfo } from '../errno.js';
+import { Errno, describeErrno } from '../../model/errno.js';
 import type { FileStep, ToolFailure } from './diagnose.js';
 import { missingToolHint } from './locate.js';
 
@@ -54,12 +54,6 @@ const STATE_HINTS: Record<ActionName, string> = {
 };
 
 const FILE_VERBS: Record<FileStep, string> = { open: 'open', size: 'read the size of', map: 'map' };
-
-/** `errno 22 EINVAL (Invalid argument)`. */
-export function describeErrno(errno: number): string {
-  const info = errnoInfo(errno);
-  return `errno ${errno} ${info.name} (${info.message})`;
-}
 
 function subject(request: ToolRequest): string {
   switch (request.command) {
