@@ -4,6 +4,7 @@
  */
 
 import { ExitCode, type ExitCodeValue } from './model/exit-codes.js';
+import type { RollbackReport } from './model/results.js';
 
 export { ExitCode, type ExitCodeValue };
 
@@ -14,6 +15,8 @@ export interface XlpErrorOptions {
   errno?: number;
   /** Raw output of the underlying tool, kept for --json and the audit journal. */
   detail?: { stdout?: string; stderr?: string; exitCode?: number };
+  /** What a failed change did to undo itself (src/ops/step.ts). */
+  rollback?: RollbackReport;
   cause?: unknown;
 }
 
@@ -24,6 +27,7 @@ export class XlpError extends Error {
   readonly hint?: string;
   readonly errno?: number;
   readonly detail?: XlpErrorOptions['detail'];
+  readonly rollback?: RollbackReport;
 
   constructor(code: string, exitCode: ExitCodeValue, message: string, options: XlpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,6 +37,7 @@ export class XlpError extends Error {
     this.hint = options.hint;
     this.errno = options.errno;
     this.detail = options.detail;
+    this.rollback = options.rollback;
   }
 
   /** The shape printed under --json and stored in the audit journal. */
@@ -44,6 +49,7 @@ export class XlpError extends Error {
       ...(this.hint === undefined ? {} : { hint: this.hint }),
       ...(this.errno === undefined ? {} : { errno: this.errno }),
       ...(this.detail === undefined ? {} : { detail: this.detail }),
+      ...(this.rollback === undefined ? {} : { rollback: this.rollback }),
     };
   }
 }

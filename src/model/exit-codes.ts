@@ -91,6 +91,14 @@ export const EXIT_CODES = [
     meaning: 'the operation failed and its rollback failed too: the host was left changed; the message and `rollback` (JSON, journal) say in which state',
   },
   {
+    code: 13,
+    key: 'UNVERIFIED',
+    errorCodes: ['unverified'],
+    help: 'xlp cannot vouch for the loaded payload: it did not upload those bytes',
+    meaning:
+      'xlp cannot vouch for the bytes loaded under that name (uploaded with the raw tool, by another machine, or no longer matching its record), so it will not apply or replace them; unload and load the payload with xlp, or pass --accept-unverified (journaled)',
+  },
+  {
     code: 130,
     key: 'INTERRUPTED',
     errorCodes: ['interrupted'],

@@ -1,5 +1,5 @@
-import type { PayloadStatus } from './backend.js';
-import { errnoInfo } from '../model/errno.js';
+import type { PayloadStatus } from './types.js';
+import { errnoInfo } from './errno.js';
 
 /** A loaded payload as xlp shows it: the tool's row, with the last action's errno spelled out. */
 export interface PayloadView {
