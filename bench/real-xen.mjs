@@ -4,8 +4,9 @@
  * QEMU TCG) and compares, interleaved round by round, `xlp apply NAME --host xlp-xen-vm
  * --ssh-config FILE --json` with the raw tool over ssh, `ssh -F FILE xlp-xen-vm xen-livepatch apply
  * NAME`: once as the VM's ssh config makes it (a ControlMaster shared between runs, so no login) and
- * once with a fresh login (`-o ControlPath=none`, what xlp's own per-run connection costs). The
- * payload is reverted with the raw tool, untimed, before every timed apply; every output is checked.
+ * once with a fresh login (`-o ControlPath=none`, what xlp's own per-run connection costs), with
+ * `node -e 0` as the yardstick of xlp's overhead. The payload is reverted with the raw tool,
+ * untimed, before every timed apply; every output is checked.
  * The VM is always stopped (scripts/xen-vm/stop.sh), on failure and on Ctrl-C too.
  * Runs only when asked: XLP_BENCH_REAL_XEN=1 and qemu-system-x86_64 installed; otherwise it says
  * why and exits 0. Needs `npm run build`. Usage: XLP_BENCH_REAL_XEN=1 node bench/real-xen.mjs [rounds]

@@ -148,7 +148,11 @@ void hv_read(struct hv *hv)
         hv_die("cannot read %s", path);
     close(fd);
     text[st.st_size] = '\0';
-    memset(hv, 0, sizeof(*hv));
+    /* Only the counts need clearing: every record read fills its entry whole. */
+    hv->xen_build_id[0] = '\0';
+    hv->next_seq = 0;
+    hv->npayloads = hv->napplied = 0;
+    hv->console_len = 0;
     next = strchr(text, '\n');
     if (!next || (size_t)(next - text) != strlen(STATE_MAGIC) || strncmp(text, STATE_MAGIC, strlen(STATE_MAGIC)) != 0)
         hv_die("%s is not a stand-in state file", path);
