@@ -128,7 +128,7 @@ function bench(dir, rounds) {
 
   const done = (operation, state) => (out) => {
     const result = JSON.parse(out);
-    return result.operation === operation && result.name === NAME && result.outcome === 'done' && result.state === state;
+    return result.operation === operation && result.name === NAME && result.result === 'done' && result.state === state;
   };
   const OPS = [
     {

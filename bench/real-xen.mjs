@@ -121,7 +121,7 @@ function bench(dir, rounds, vm, payload) {
       cmd: xlp('apply', NAME),
       check: (out) => {
         const result = JSON.parse(out);
-        if (result.operation !== 'apply' || result.outcome !== 'done' || result.state !== 'APPLIED') throw new Error(`xlp apply: ${out}`);
+        if (result.operation !== 'apply' || result.result !== 'done' || result.state !== 'APPLIED') throw new Error(`xlp apply: ${out}`);
       },
     },
   ];
