@@ -33,6 +33,8 @@ export interface PayloadOptions {
   readonly hooks?: readonly BuildableHook[];
   readonly withData?: boolean;
   readonly noFuncs?: boolean;
+  /** 2 (Xen 4.14+, the default) or 1 (Xen 4.7-4.13: 64-byte descriptors). */
+  readonly payloadVersion?: 1 | 2;
 }
 
 /** The mkpayload.sh arguments for these options (without --out). */
@@ -45,6 +47,7 @@ export function mkpayloadArgs(options: PayloadOptions): string[] {
     ['--func', options.func],
     ['--old-size', options.oldSize],
     ['--returns', options.returns],
+    ['--payload-version', options.payloadVersion],
   ];
   for (const [flag, value] of valued) if (value !== undefined) args.push(flag, String(value));
   for (const entry of options.modinfo ?? []) args.push('--modinfo', entry);
