@@ -1,0 +1,75 @@
+/**
+ * Xen's copy of the uploaded file, read the way its loader reads it: little-endian fields at byte
+ * offsets that come from the file itself (so they are u64, hence bigint). Xen checks most offsets
+ * before it follows them, but not all; a read that runs off the copy is what Xen would do by
+ * walking off its buffer, so it throws XenFault rather than returning anything.
+ */
+import { XenFault } from './xen-fault.js';
+
+/** Longer names than this are never compared in full: no name Xen looks for is this long. */
+export const MAX_NAME_BYTES = 256;
+/** Marks a name cut at MAX_NAME_BYTES: not a Latin-1 character, so it can never equal a real name. */
+export const CUT_NAME_MARK = '\u2026';
+
+const latin1 = new TextDecoder('latin1');
+
+/** Bytes as a string, one character per byte: names compare byte for byte, as Xen's strcmp does. */
+export const bytesToName = (bytes: Uint8Array): string => latin1.decode(bytes);
+
+export class UploadBytes {
+  private readonly view: DataView;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /** Whether [offset, offset + length) lies inside the upload. */
+  holds(offset: bigint, length: bigint): boolean {
+    return offset >= 0n && length >= 0n && offset + length <= BigInt(this.bytes.length);
+  }
+
+  private start(offset: bigint, width: number): number {
+    if (!this.holds(offset, BigInt(width))) {
+      throw new XenFault(`reading ${width} bytes at byte ${offset} of a ${this.bytes.length}-byte upload`);
+    }
+    return Number(offset);
+  }
+
+  u8(offset: bigint): number {
+    return this.view.getUint8(this.start(offset, 1));
+  }
+
+  u16(offset: bigint): number {
+    return this.view.getUint16(this.start(offset, 2), true);
+  }
+
+  u32(offset: bigint): number {
+    return this.view.getUint32(this.start(offset, 4), true);
+  }
+
+  u64(offset: bigint): bigint {
+    return this.view.getBigUint64(this.start(offset, 8), true);
+  }
+
+  slice(offset: bigint, length: number): Uint8Array {
+    const at = this.start(offset, length);
+    return this.bytes.subarray(at, at + length);
+  }
+
+  /**
+   * The NUL-terminated name at `offset`, read at most MAX_NAME_BYTES far (longer ones end with
+   * CUT_NAME_MARK). Callers have checked, as Xen does, that the table holding it ends with a NUL.
+   */
+  name(offset: bigint): string {
+    const at = this.start(offset, 1);
+    const window = this.bytes.subarray(at, Math.min(this.bytes.length, at + MAX_NAME_BYTES));
+    const end = window.indexOf(0);
+    if (end >= 0) return bytesToName(window.subarray(0, end));
+    if (window.length < MAX_NAME_BYTES) throw new XenFault(`a name at byte ${offset} runs off the upload`);
+    return bytesToName(window) + CUT_NAME_MARK;
+  }
+}
