@@ -76,6 +76,23 @@ export function malformedCases(real: () => Uint8Array): MalformedCase[] {
       message: /^section 8 has its name at byte 5000, past the end of the \d+-byte section-name string table$/,
     },
     {
+      label: 'a section aligned to 3 bytes',
+      bytes: () => patchSection(real(), index('.text'), 'addralign', 3),
+      message: /^section 2 \(\.text\) has an alignment of 3, not a power of two$/,
+      errno: EOPNOTSUPP,
+    },
+    {
+      label: 'a section at an address off its alignment',
+      bytes: () => patchSection(real(), index('.text'), 'addr', 4),
+      message: /^section 2 \(\.text\) has address 4, not a multiple of its alignment 16$/,
+    },
+    {
+      label: 'an executable whose section headers run past the end',
+      bytes: () => patched(withHeader('shnum', 1000)(), EHDR.type, 2, 2),
+      message: /^the section header table \(1000 entries .* past the end of the \d+-byte file, and the ELF type is 2, not 1 .*; Xen refuses it$/,
+      errno: EOPNOTSUPP,
+    },
+    {
       label: 'a section-name table that is not a string table',
       bytes: () => patchSection(real(), index('.shstrtab'), 'type', 1),
       message: /^the section-name string table \(section 15\) is not a string table \(its type is 1\)$/,
