@@ -61,7 +61,7 @@ const KNOWN: readonly Known[] = [
     xlp: /^accepted$/,
     reason:
       "xlp's reader does not know the host: it reads .livepatch.xen_depends, and `xlp preflight` compares it with the host's build-id.",
-    xen: 'EINVAL, logged "check against hypervisor build-id failed" (xen_build_id_dep; check_xen_buildid from 4.20).',
+    xen: 'EINVAL, logged "check against hypervisor build-id failed" (check_xen_buildid from 4.20).',
   },
   {
     id: 'overlapping-sections',
