@@ -12,13 +12,8 @@ export const SECTION_HEADER_SIZE = 64;
 /** "Arbitrary boundary limit" in Xen: 1024 sections or more are refused. */
 const MAX_SECTIONS = 1024;
 
-const EV_CURRENT = 1;
-const ELFOSABI_NONE = 0;
-const ELFOSABI_FREEBSD = 9;
-const ET_REL = 1;
-const EM_X86_64 = 62;
-const ELFCLASS64 = 2;
-const ELFDATA2LSB = 1;
+/** The values Xen accepts, by their names in xen/include/xen/elfstructs.h. */
+const WANTED = { EV_CURRENT: 1, ELFOSABI_NONE: 0, ELFOSABI_FREEBSD: 9, ET_REL: 1, EM_X86_64: 62, ELFCLASS64: 2, ELFDATA2LSB: 1 } as const;
 
 export interface ElfHeader {
   readonly shoff: bigint;
@@ -38,14 +33,14 @@ export function checkElfHeader(raw: UploadBytes): ElfHeader | Refusal {
   if (!isElf(raw)) return new Refusal(Errno.EINVAL, `${check}: not ELF`);
   const osabi = raw.u8(7n);
   const identity =
-    raw.u32(0x14n) === EV_CURRENT &&
-    raw.u8(6n) === EV_CURRENT &&
+    raw.u32(0x14n) === WANTED.EV_CURRENT &&
+    raw.u8(6n) === WANTED.EV_CURRENT &&
     raw.u8(8n) === 0 &&
-    (osabi === ELFOSABI_NONE || osabi === ELFOSABI_FREEBSD) &&
-    raw.u16(0x10n) === ET_REL &&
+    (osabi === WANTED.ELFOSABI_NONE || osabi === WANTED.ELFOSABI_FREEBSD) &&
+    raw.u16(0x10n) === WANTED.ET_REL &&
     raw.u16(0x38n) === 0;
   if (!identity) return new Refusal(Errno.EOPNOTSUPP, `${check}: invalid ELF payload (version, OS ABI, type or program headers)`);
-  if (raw.u16(0x12n) !== EM_X86_64 || raw.u8(4n) !== ELFCLASS64 || raw.u8(5n) !== ELFDATA2LSB) {
+  if (raw.u16(0x12n) !== WANTED.EM_X86_64 || raw.u8(4n) !== WANTED.ELFCLASS64 || raw.u8(5n) !== WANTED.ELFDATA2LSB) {
     return new Refusal(Errno.EOPNOTSUPP, 'arch_livepatch_verify_elf: not x86-64 ELF64 little-endian');
   }
   const header: ElfHeader = { shoff: raw.u64(0x28n), shentsize: raw.u16(0x3an), shnum: raw.u16(0x3cn), shstrndx: raw.u16(0x3en) };

@@ -9,7 +9,7 @@ import type { SimHookKind } from '../state.js';
 import { Refusal } from './refusal.js';
 import type { SectionAccess } from './section-access.js';
 import { sectionByName, type SectionTable } from './section-table.js';
-import { HOOK_SECTIONS } from './special-sections.js';
+import { HOOK_ORDER, hookSection } from './special-sections.js';
 import type { LoaderRules } from './xen-rules.js';
 
 const POINTER_SIZE = 8n;
@@ -17,9 +17,10 @@ const ARRAYS: readonly SimHookKind[] = ['load', 'unload'];
 
 export function checkHooks(table: SectionTable, access: SectionAccess, rules: LoaderRules): SimHookKind[] | Refusal {
   const present: SimHookKind[] = [];
-  for (const [kind, name] of HOOK_SECTIONS) {
+  for (const kind of HOOK_ORDER) {
     const isArray = ARRAYS.includes(kind);
     if (!isArray && !rules.v2) continue;
+    const name = hookSection(kind);
     const section = sectionByName(table, name);
     if (!section) continue;
     const wrongSize = section.size % POINTER_SIZE !== 0n || (!isArray && section.size !== POINTER_SIZE);

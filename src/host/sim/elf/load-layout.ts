@@ -12,13 +12,13 @@ import { Errno } from '../../errno.js';
 import { PAYLOAD_AREA } from '../xen-addresses.js';
 import { Refusal } from './refusal.js';
 import { SHF, SHT, isAllocated, type Section, type SectionTable } from './section-table.js';
+import { ELF_LIVEPATCH_FUNC } from './special-sections.js';
 import type { LoaderRules } from './xen-rules.js';
 import { FREE_MEMORY, PAGE_SIZE } from './xen-limits.js';
 import { XenFault } from './xen-fault.js';
 
 const U64 = (1n << 64n) - 1n;
 const U32 = (1n << 32n) - 1n;
-const ELF_LIVEPATCH_FUNC = '.livepatch.funcs';
 
 export interface Placement {
   readonly section: Section;

@@ -26,7 +26,13 @@ import { performRelocations } from './relocate.js';
 import { resolveSymbols } from './resolve-symbols.js';
 import { fromLoadAddress, type SectionAccess } from './section-access.js';
 import { readSectionTable, sectionByName, type SectionTable } from './section-table.js';
-import { SECTION, checkPatchingSections, checkSpecialSections } from './special-sections.js';
+import {
+  ELF_BUILD_ID_NOTE,
+  ELF_LIVEPATCH_DEPENDS,
+  ELF_LIVEPATCH_XEN_DEPENDS,
+  checkPatchingSections,
+  checkSpecialSections,
+} from './special-sections.js';
 import { readSymbols } from './symbol-table.js';
 import { UploadBytes } from './upload-bytes.js';
 import { checkXenBuildId, compareXenDepends, type RunningXen } from './xen-build-id.js';
@@ -99,13 +105,13 @@ function load(payloadName: string, bytes: Uint8Array, rules: LoaderRules, host: 
   if (isRefusal(funcs)) return funcs;
   const hooks = checkHooks(table, access, rules);
   if (isRefusal(hooks)) return hooks;
-  const buildId = buildIdOf(table, access, SECTION.buildId, rules);
+  const buildId = buildIdOf(table, access, ELF_BUILD_ID_NOTE, rules);
   if (isRefusal(buildId)) return buildId;
   if (host.hasBuildId(buildId)) return new Refusal(Errno.EEXIST, 'prepare_payload: build-id already loaded', `prepare_payload: ${buildId}`);
-  const depends = buildIdOf(table, access, SECTION.depends, rules);
+  const depends = buildIdOf(table, access, ELF_LIVEPATCH_DEPENDS, rules);
   if (isRefusal(depends)) return depends;
   if (rules.v2 && !rules.checksXenBuildIdFirst) {
-    const id = buildIdOf(table, access, SECTION.xenDepends, rules);
+    const id = buildIdOf(table, access, ELF_LIVEPATCH_XEN_DEPENDS, rules);
     if (isRefusal(id)) return id;
     xenDepends = id;
   }

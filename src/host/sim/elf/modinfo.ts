@@ -7,14 +7,14 @@ import { Errno } from '../../errno.js';
 import { Refusal } from './refusal.js';
 import type { SectionAccess } from './section-access.js';
 import { sectionByName, type SectionTable } from './section-table.js';
-import { SECTION } from './special-sections.js';
+import { MODINFO } from './special-sections.js';
 
 /** Xen hands the bytes to the tool, which prints them as they are: UTF-8 text survives as such. */
 const utf8 = new TextDecoder('utf-8');
 
 /** The metadata strings, as `xen-livepatch list` and the console show them; [] without .modinfo. */
 export function checkModinfo(table: SectionTable, access: SectionAccess): string[] | Refusal {
-  const section = sectionByName(table, SECTION.modinfo);
+  const section = sectionByName(table, MODINFO);
   if (!section) return [];
   if (access.u8(section, section.size - 1n) !== 0) return new Refusal(Errno.EINVAL, 'prepare_payload: metadata not NUL-terminated');
   if (section.size === 0n) return [];

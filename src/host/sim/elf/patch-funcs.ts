@@ -14,7 +14,7 @@ import type { PayloadMemory } from './payload-memory.js';
 import { Refusal } from './refusal.js';
 import type { SectionAccess } from './section-access.js';
 import { sectionByName, type Section, type SectionTable } from './section-table.js';
-import { SECTION } from './special-sections.js';
+import { ELF_LIVEPATCH_FUNC } from './special-sections.js';
 import { bytesToName } from './upload-bytes.js';
 import { FREE_MEMORY } from './xen-limits.js';
 import { XenFault } from './xen-fault.js';
@@ -76,7 +76,7 @@ function verifyFunc(f: Descriptor, oldAddr: bigint, memory: PayloadMemory, rules
 
 export function checkPatchFuncs(table: SectionTable, access: SectionAccess, memory: PayloadMemory, rules: LoaderRules): SimFunc[] | Refusal {
   const check = 'prepare_payload';
-  const section = sectionByName(table, SECTION.funcs);
+  const section = sectionByName(table, ELF_LIVEPATCH_FUNC);
   if (!section) return [];
   const size = rules.v2 ? 104n : 64n;
   if (section.size % size !== 0n) return new Refusal(Errno.EINVAL, `${check}: .livepatch.funcs size not a multiple of the descriptor`, `${check}: ${section.size} bytes`);

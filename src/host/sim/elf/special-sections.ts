@@ -4,35 +4,29 @@
  * "seen more than once" checks can never fire and are not modelled.
  */
 import { Errno } from '../../errno.js';
+import type { SimHookKind } from '../state.js';
 import { Refusal } from './refusal.js';
 import { sectionByName, type SectionTable } from './section-table.js';
 import type { LoaderRules } from './xen-rules.js';
 
-export const SECTION = {
-  funcs: '.livepatch.funcs',
-  depends: '.livepatch.depends',
-  xenDepends: '.livepatch.xen_depends',
-  buildId: '.note.gnu.build-id',
-  modinfo: '.modinfo',
-} as const;
+/** Xen's names for the sections it looks for (xen/include/xen/livepatch.h and livepatch.c). */
+export const ELF_LIVEPATCH_FUNC = '.livepatch.funcs';
+export const ELF_LIVEPATCH_DEPENDS = '.livepatch.depends';
+export const ELF_LIVEPATCH_XEN_DEPENDS = '.livepatch.xen_depends';
+export const ELF_BUILD_ID_NOTE = '.note.gnu.build-id';
+export const MODINFO = '.modinfo';
 
-/** Hook sections in the order prepare_payload assigns them. Before 4.14 only load and unload exist. */
-export const HOOK_SECTIONS = [
-  ['load', '.livepatch.hooks.load'],
-  ['unload', '.livepatch.hooks.unload'],
-  ['preapply', '.livepatch.hooks.preapply'],
-  ['apply', '.livepatch.hooks.apply'],
-  ['postapply', '.livepatch.hooks.postapply'],
-  ['prerevert', '.livepatch.hooks.prerevert'],
-  ['revert', '.livepatch.hooks.revert'],
-  ['postrevert', '.livepatch.hooks.postrevert'],
-] as const;
+/** The hooks in the order prepare_payload assigns them; before 4.14 only load and unload exist. */
+export const HOOK_ORDER: readonly SimHookKind[] = ['load', 'unload', 'preapply', 'apply', 'postapply', 'prerevert', 'revert', 'postrevert'];
+
+/** ELF_LIVEPATCH_*_HOOK(S): each hook lives in a section named after it. */
+export const hookSection = (kind: SimHookKind): string => `.livepatch.hooks.${kind}`;
 
 /** check_special_sections: present and not empty. */
 export function checkSpecialSections(table: SectionTable, rules: LoaderRules): Refusal | undefined {
   const required: string[] = rules.v2
-    ? [SECTION.depends, ...(rules.checksXenBuildIdFirst ? [] : [SECTION.xenDepends]), SECTION.buildId]
-    : [SECTION.funcs, SECTION.depends, SECTION.buildId];
+    ? [ELF_LIVEPATCH_DEPENDS, ...(rules.checksXenBuildIdFirst ? [] : [ELF_LIVEPATCH_XEN_DEPENDS]), ELF_BUILD_ID_NOTE]
+    : [ELF_LIVEPATCH_FUNC, ELF_LIVEPATCH_DEPENDS, ELF_BUILD_ID_NOTE];
   for (const name of required) {
     const section = sectionByName(table, name);
     if (!section) return new Refusal(Errno.EINVAL, 'check_special_sections: section missing', `check_special_sections: no ${name}`);
@@ -44,7 +38,7 @@ export function checkSpecialSections(table: SectionTable, rules: LoaderRules): R
 /** check_patching_sections (4.14+): .livepatch.funcs or a hook, and none of them empty. */
 export function checkPatchingSections(table: SectionTable): Refusal | undefined {
   let found = false;
-  for (const name of [SECTION.funcs, ...HOOK_SECTIONS.map(([, n]) => n)]) {
+  for (const name of [ELF_LIVEPATCH_FUNC, ...HOOK_ORDER.map(hookSection)]) {
     const section = sectionByName(table, name);
     if (!section) continue;
     if (section.size === 0n) return new Refusal(Errno.EINVAL, 'check_patching_sections: section empty', `check_patching_sections: ${name} is empty`);

@@ -17,42 +17,47 @@ const latin1 = new TextDecoder('latin1');
 export const bytesToName = (bytes: Uint8Array): string => latin1.decode(bytes);
 
 export class UploadBytes {
-  private readonly view: DataView;
+  /** The upload's size: Xen's elf->len. */
+  readonly length: number;
 
   constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  get length(): number {
-    return this.bytes.length;
+    this.length = bytes.length;
   }
 
   /** Whether [offset, offset + length) lies inside the upload. */
   holds(offset: bigint, length: bigint): boolean {
-    return offset >= 0n && length >= 0n && offset + length <= BigInt(this.bytes.length);
+    return offset >= 0n && length >= 0n && offset + length <= BigInt(this.length);
   }
 
   private start(offset: bigint, width: number): number {
     if (!this.holds(offset, BigInt(width))) {
-      throw new XenFault(`reading ${width} bytes at byte ${offset} of a ${this.bytes.length}-byte upload`);
+      throw new XenFault(`reading ${width} bytes at byte ${offset} of a ${this.length}-byte upload`);
     }
     return Number(offset);
   }
 
+  /** The unsigned little-endian integer of `width` bytes at `offset`. */
+  private field(offset: bigint, width: number): bigint {
+    const at = this.start(offset, width);
+    let value = 0n;
+    for (let i = width - 1; i >= 0; i--) value = (value << 8n) | BigInt(this.bytes[at + i] as number);
+    return value;
+  }
+
   u8(offset: bigint): number {
-    return this.view.getUint8(this.start(offset, 1));
+    return Number(this.field(offset, 1));
   }
 
   u16(offset: bigint): number {
-    return this.view.getUint16(this.start(offset, 2), true);
+    return Number(this.field(offset, 2));
   }
 
   u32(offset: bigint): number {
-    return this.view.getUint32(this.start(offset, 4), true);
+    return Number(this.field(offset, 4));
   }
 
   u64(offset: bigint): bigint {
-    return this.view.getBigUint64(this.start(offset, 8), true);
+    return this.field(offset, 8);
   }
 
   slice(offset: bigint, length: number): Uint8Array {

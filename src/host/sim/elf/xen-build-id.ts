@@ -9,7 +9,7 @@ import { readBuildIdNote } from './build-id-note.js';
 import { Refusal } from './refusal.js';
 import { fromUpload } from './section-access.js';
 import { sectionByName, type SectionTable } from './section-table.js';
-import { SECTION } from './special-sections.js';
+import { ELF_LIVEPATCH_XEN_DEPENDS } from './special-sections.js';
 import type { UploadBytes } from './upload-bytes.js';
 import type { LoaderRules } from './xen-rules.js';
 
@@ -31,11 +31,11 @@ export function compareXenDepends(payloadName: string, xenDepends: string, xen: 
 export function checkXenBuildId(payloadName: string, table: SectionTable, raw: UploadBytes, xen: RunningXen, rules: LoaderRules): string | Refusal {
   const check = 'check_xen_buildid';
   const log = (text: string, ...more: string[]): string[] => [`livepatch: ${payloadName}: ${text}`, ...more];
-  const section = sectionByName(table, SECTION.xenDepends);
-  if (!section) return new Refusal(Errno.EINVAL, `${check}: section missing`, check, log(`section ${SECTION.xenDepends} is missing`));
+  const section = sectionByName(table, ELF_LIVEPATCH_XEN_DEPENDS);
+  if (!section) return new Refusal(Errno.EINVAL, `${check}: section missing`, check, log(`section ${ELF_LIVEPATCH_XEN_DEPENDS} is missing`));
   const note = readBuildIdNote(fromUpload(raw), section);
   if ('errno' in note) {
-    return new Refusal(Errno.EINVAL, `${check}: not a build-id note`, `${check}: ${note.why}`, log(`failed to parse section ${SECTION.xenDepends} as build-id: ${-note.errno}`));
+    return new Refusal(Errno.EINVAL, `${check}: not a build-id note`, `${check}: ${note.why}`, log(`failed to parse section ${ELF_LIVEPATCH_XEN_DEPENDS} as build-id: ${-note.errno}`));
   }
   if (xen.buildId === '') {
     const rc = rules.xenBuildIdRcIsZero ? 0 : -Errno.ENODATA;
