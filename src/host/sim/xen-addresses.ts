@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 export const XEN_VIRT_START = 0xffff82d040000000n;
 export const XEN_VIRT_END = XEN_VIRT_START + 0x40000000n;
 /** Where the simulated Xen's .text starts. */
-export const XEN_TEXT = 0xffff82d040200000n;
+const XEN_TEXT = 0xffff82d040200000n;
 /** Where the simulated Xen puts payloads (its VMAP_XEN area, after its own image). */
 export const PAYLOAD_AREA = 0xffff82d040800000n;
 

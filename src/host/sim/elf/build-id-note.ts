@@ -14,7 +14,7 @@ const NT_GNU_BUILD_ID = 3;
 const GNU = [0x47, 0x4e, 0x55, 0];
 const U32 = 0xffffffffn;
 
-export type BuildIdNote = { readonly id: string } | { readonly errno: number; readonly why: string };
+type BuildIdNote = { readonly id: string } | { readonly errno: number; readonly why: string };
 
 export function readBuildIdNote(access: SectionAccess, section: Section): BuildIdNote {
   if (section.size <= NOTE_HEADER_SIZE) return { errno: Errno.EINVAL, why: 'no room for a note' };

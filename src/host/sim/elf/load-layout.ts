@@ -20,7 +20,7 @@ import { XenFault } from './xen-fault.js';
 const U64 = (1n << 64n) - 1n;
 const U32 = (1n << 32n) - 1n;
 
-export interface Placement {
+interface Placement {
   readonly section: Section;
   readonly address: bigint;
 }
@@ -39,7 +39,7 @@ export interface Layout {
 type Region = 'text' | 'rw' | 'ro';
 
 /** livepatch_elf_ignore_section, plus the empty sections Xen skipped before 4.17. */
-export const isLoaded = (s: Section, rules: LoaderRules): boolean => isAllocated(s) && (rules.loadsEmptySections || s.size !== 0n);
+const isLoaded = (s: Section, rules: LoaderRules): boolean => isAllocated(s) && (rules.loadsEmptySections || s.size !== 0n);
 
 const roundUp = (value: bigint, align: bigint): bigint => (value + align - 1n) & ~(align - 1n) & U64;
 const pageAlign = (value: bigint): bigint => roundUp(value, PAGE_SIZE);

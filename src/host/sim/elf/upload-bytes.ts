@@ -7,9 +7,9 @@
 import { XenFault } from './xen-fault.js';
 
 /** Longer names than this are never compared in full: no name Xen looks for is this long. */
-export const MAX_NAME_BYTES = 256;
+const MAX_NAME_BYTES = 256;
 /** Marks a name cut at MAX_NAME_BYTES: not a Latin-1 character, so it can never equal a real name. */
-export const CUT_NAME_MARK = '\u2026';
+const CUT_NAME_MARK = '\u2026';
 
 const latin1 = new TextDecoder('latin1');
 
