@@ -2,7 +2,7 @@
  * The xen-livepatch backend through execa against the project's fake tools (bin/sim/xen-livepatch
  * and bin/sim/xl, `npm run build` first), on real payloads built by scripts/mkpayload.sh, for each
  * tool generation the simulator reproduces: 4.19 (exact command words, --force), 4.17 (3-column
- * list, --nodeps) and 4.13 (2-column list, no --nodeps, no xen_depends check).
+ * list, --nodeps) and 4.13 (2-column list, no --nodeps, no xen_depends check, version-1 payloads).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { createLocalRunner } from '../../src/host/local-runner.js';
 import { addSimFault, initSimState } from '../../src/host/sim/admin.js';
 import type { SimFault } from '../../src/host/sim/state.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
-import { TEST_XEN_BUILD_ID, buildPayload } from '../helpers/payloads.js';
+import { TEST_XEN_BUILD_ID, buildPayload, type PayloadOptions } from '../helpers/payloads.js';
 import { caught } from '../helpers/caught.js';
 
 const SIM = { xenLivepatch: fileURLToPath(new URL('../../bin/sim/xen-livepatch', import.meta.url)), xl: fileURLToPath(new URL('../../bin/sim/xl', import.meta.url)) };
@@ -34,14 +34,20 @@ async function buildIdOf(path: string): Promise<string> {
   return id;
 }
 
-const payloads = {
-  one: () => buildPayload({ id: 'one', returns: '-one' }),
-  two: () => buildPayload({ id: 'two', returns: '-two' }),
-  /** Stacks on `one`: its .livepatch.depends is one's build-id. */
-  onOne: async () => buildPayload({ id: 'stk', returns: '-stk', depends: await buildIdOf(await payloads.one()) }),
-  cumulative: () => buildPayload({ id: 'cum', returns: '-cum', modinfo: ['XSA=999', 'VERSION=1'] }),
-  otherXen: () => buildPayload({ id: 'oth', xenDepends: 'ab'.repeat(20) }),
-};
+/** The test payloads, with descriptors of the given payload version (1 for Xen before 4.14). */
+function payloadSet(payloadVersion: 1 | 2) {
+  const build = (options: PayloadOptions) => buildPayload({ ...options, ...(payloadVersion === 1 ? { payloadVersion } : {}) });
+  const set = {
+    one: () => build({ id: 'one', returns: '-one' }),
+    two: () => build({ id: 'two', returns: '-two' }),
+    /** Stacks on `one`: its .livepatch.depends is one's build-id. */
+    onOne: async () => build({ id: 'stk', returns: '-stk', depends: await buildIdOf(await set.one()) }),
+    cumulative: () => build({ id: 'cum', returns: '-cum', modinfo: ['XSA=999', 'VERSION=1'] }),
+    otherXen: () => build({ id: 'oth', xenDepends: 'ab'.repeat(20) }),
+  };
+  return set;
+}
+const payloadSets = { 1: payloadSet(1), 2: payloadSet(2) };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xlp-backend-sim-'));
@@ -51,7 +57,7 @@ beforeAll(async () => {
   delete process.env.XLP_SIM_XEN_VERSION;
   delete process.env.XLP_SIM_BUILD_ID;
   backend = createXenLivepatchBackend(createLocalRunner(join(dir, 'run')), SIM);
-  await Promise.all([payloads.one(), payloads.two(), payloads.onOne(), payloads.cumulative(), payloads.otherXen()]);
+  await Promise.all(Object.values(payloadSets).flatMap((set) => [set.one(), set.two(), set.onOne(), set.cumulative(), set.otherXen()]));
 }, 120_000);
 
 afterAll(async () => {
@@ -71,10 +77,11 @@ const fault = (f: SimFault) => addSimFault(statePath, f);
 const upload = async (name: string, path: string) => backend.upload(name, await readFile(path), basename(path));
 
 describe.each([
-  { xen: '4.19.0', metadata: true, nodeps: true, checksXenDepends: true },
-  { xen: '4.17.7', metadata: true, nodeps: true, checksXenDepends: true },
-  { xen: '4.13.0', metadata: false, nodeps: false, checksXenDepends: false },
-])('against the simulated Xen $xen', ({ xen, metadata, nodeps, checksXenDepends }) => {
+  { xen: '4.19.0', metadata: true, nodeps: true, checksXenDepends: true, payloadVersion: 2 },
+  { xen: '4.17.7', metadata: true, nodeps: true, checksXenDepends: true, payloadVersion: 2 },
+  { xen: '4.13.0', metadata: false, nodeps: false, checksXenDepends: false, payloadVersion: 1 },
+] as const)('against the simulated Xen $xen', ({ xen, metadata, nodeps, checksXenDepends, payloadVersion }) => {
+  const payloads = payloadSets[payloadVersion];
   const fresh = () => initSimState(statePath, { buildId: TEST_XEN_BUILD_ID, xenVersion: xen });
 
   it('reads the build-id and an empty list', async () => {
