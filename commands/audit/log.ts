@@ -42,13 +42,19 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<AuditLogResult> {
     const { flags } = await this.parse(AuditLog);
     const filter = recordFilter(flags);
-    const [{ journalPath }, { readHistory }, { renderChanges }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/history.js'), import('../../src/audit/render.js')]);
+    const [{ journalPath }, { readHistory }, { renderChanges }, { scanTrouble }] = await Promise.all([
+      import('../../src/audit/configure.js'),
+      import('../../src/audit/history.js'),
+      import('../../src/audit/render.js'),
+      import('../../src/audit/journal-reader.js'),
+    ]);
     const path = journalPath(flags['audit-log']);
     const history = await readHistory(path);
     const changes = history.changes.filter((change) => matches(filter, change));
     this.log(renderChanges(changes));
-    if (history.scan.problem !== undefined) {
-      process.stderr.write(`xlp: error: the audit journal is broken at line ${history.scan.problem.line}: ${history.scan.problem.message}; later records are not shown\n`);
+    const trouble = scanTrouble(history.scan);
+    if (trouble !== undefined) {
+      process.stderr.write(`xlp: error: ${trouble}; only the records before it are shown\n`);
       process.exitCode = ExitCode.AUDIT;
     }
     return { journal: path, ...(history.scan.problem === undefined ? {} : { problem: history.scan.problem }), changes };
