@@ -3,12 +3,13 @@ import { renderTable } from '../ui/table.js';
 import type { Change } from './history.js';
 import { describeActor } from './identity.js';
 import type { StatusResult } from './status.js';
+import { describeTail } from './tail.js';
 import type { VerifyResult } from './verify.js';
 
 export function renderVerify(result: VerifyResult): string {
   const head = result.head === undefined ? 'empty' : `head record ${result.head.seq} ${result.head.hash.slice(0, 16)}`;
   const chain = result.problem === undefined ? `${result.records} records, chain intact (${head})` : `BROKEN at line ${result.problem.line}: ${result.problem.message} (${result.records} records before it are intact)`;
-  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\n${result.ok ? 'OK' : 'FAILED'}`;
+  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\ntail: ${result.tail.condition}: ${describeTail(result.tail)}\n${result.ok ? 'OK' : 'FAILED'}`;
 }
 
 const short = (hex?: string): string => (hex === undefined ? '-' : hex.slice(0, 12));

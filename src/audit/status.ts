@@ -7,6 +7,7 @@ import { viewOf, type PayloadView } from '../host/payload-view.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
+import { describeTail, journalTail } from './tail.js';
 import { judge } from './verdict.js';
 
 export interface StatusEvent {
@@ -28,7 +29,7 @@ export interface StatusPayload extends PayloadView {
   readonly applied?: StatusEvent;
 }
 
-export type AnomalyKind = 'loaded-outside-xlp' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken';
+export type AnomalyKind = 'loaded-outside-xlp' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken' | 'journal-tail';
 
 export interface Anomaly {
   readonly kind: AnomalyKind;
@@ -60,6 +61,8 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
   if (scan.problem !== undefined) {
     anomalies.push({ kind: 'journal-broken', record: scan.problem.line, message: `journal line ${scan.problem.line}: ${scan.problem.message}; later records are ignored (run xlp audit verify)` });
   }
+  const tail = scan.problem === undefined ? await journalTail(journalPath) : undefined;
+  if (tail?.condition === 'torn' || tail?.condition === 'unexplained') anomalies.push({ kind: 'journal-tail', message: `the journal's tail is ${tail.condition}: ${describeTail(tail)}` });
   const payloads = live.map((payload): StatusPayload => {
     const record = known.get(payload.name);
     if (record?.uploaded === undefined) {

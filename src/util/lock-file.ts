@@ -65,6 +65,26 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   }
 }
 
+/**
+ * Whether a live process holds the lock at `path`, and whom its file names, without taking it over:
+ * a shared lock tried once (and dropped at once) tells a live holder from a dead one, and nothing is
+ * written, so the record of a holder that died stays for the writer that will take over.
+ */
+export async function probeLock(path: string): Promise<{ readonly held: boolean; readonly owner?: LockOwner }> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new XlpError('lock-unusable', ExitCode.AUDIT, `cannot open lock file ${path}: ${error.code ?? error.message}`);
+  });
+  if (handle === undefined) return { held: false };
+  try {
+    const free = await flockDescriptor(handle.fd, 0, 'shared');
+    const owner = await readOwner(handle);
+    return { held: !free, ...(owner === undefined ? {} : { owner }) };
+  } finally {
+    await handle.close();
+  }
+}
+
 export const describe = (owner: LockOwner): string => `pid ${owner.pid} (${owner.command}) on ${owner.host} since ${owner.since}`;
 
 async function openLockFile(path: string): Promise<FileHandle> {
@@ -84,10 +104,10 @@ async function openLockFile(path: string): Promise<FileHandle> {
   return handle;
 }
 
-function flockDescriptor(fd: number, timeoutMs: number): Promise<boolean> {
+function flockDescriptor(fd: number, timeoutMs: number, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<boolean> {
   const wait = timeoutMs <= 0 ? ['--nonblock'] : ['--wait', String(timeoutMs / 1000)];
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['--exclusive', ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const child = spawn('flock', [`--${mode}`, ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error: NodeJS.ErrnoException) =>

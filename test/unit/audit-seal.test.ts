@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/audit/journal-writer.js';
 import type { RecordDraft } from '../../src/audit/record.js';
-import { Sealer, sealPath, type SealConfig } from '../../src/audit/seal.js';
+import { Sealer, type SealConfig } from '../../src/audit/seal.js';
+import { readSeal, sealPath } from '../../src/audit/seal-file.js';
 import { verifyJournal } from '../../src/audit/verify.js';
 
 let dir: string;
@@ -60,7 +61,7 @@ describe('HMAC sealing', () => {
     const other = join(dir, 'other.key');
     await writeFile(other, 'x'.repeat(32), { mode: 0o600 });
     // Re-seal the truncated journal with a key the attacker knows.
-    await new Sealer(path, { hmacKeyFile: other }).write(2, JSON.parse((await readFile(path, 'utf8')).split('\n')[1] as string).hash);
+    await new Sealer(path, { hmacKeyFile: other }).write(2, JSON.parse((await readFile(path, 'utf8')).split('\n')[1] as string).hash, await readSeal(path));
     expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'invalid' } });
   });
 
@@ -82,6 +83,7 @@ describe('HMAC sealing', () => {
     expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'absent' } });
     expect(await verifyJournal(path, {})).toMatchObject({ ok: true, seal: { status: 'absent' } });
     await chmod(key, 0o644);
+    path = join(dir, 'fresh', 'audit.jsonl');
     await expect(append(1, { hmacKeyFile: key })).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('readable by others') });
   });
 });
