@@ -27,6 +27,17 @@ export const auditLogFlag = {
   'audit-log': Flags.string({ env: 'XLP_AUDIT_LOG', summary: 'Audit journal file (default: audit.jsonl in the state directory).', helpGroup: 'AUDIT' }),
 };
 
+/** How long to wait for another xlp: the host lock, and the journal's append lock. */
+export const lockTimeoutFlag = {
+  'lock-timeout': Flags.integer({
+    min: 0,
+    default: 60,
+    env: 'XLP_LOCK_TIMEOUT',
+    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal.',
+    helpGroup: 'AUDIT',
+  }),
+};
+
 export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
@@ -37,13 +48,7 @@ export const timeoutFlag = {
   }),
   // Every changing command takes these too: it is journalled and holds the host lock.
   ...auditLogFlag,
-  'lock-timeout': Flags.integer({
-    min: 0,
-    default: 60,
-    env: 'XLP_LOCK_TIMEOUT',
-    summary: 'Seconds to wait for another xlp changing the same host (the host lock).',
-    helpGroup: 'AUDIT',
-  }),
+  ...lockTimeoutFlag,
 };
 
 export abstract class HostCommand extends BaseCommand {

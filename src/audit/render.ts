@@ -2,6 +2,7 @@
 import { renderTable } from '../ui/table.js';
 import type { Change } from './history.js';
 import { describeActor } from './identity.js';
+import type { JournalRecord } from './record.js';
 import type { StatusResult } from './status.js';
 import { describeTail } from './tail.js';
 import type { VerifyResult } from './verify.js';
@@ -50,4 +51,13 @@ export function renderStatus(result: StatusResult): string {
   }
   if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${a.message}`));
   return lines.join('\n');
+}
+
+/** The journal's own changes, one line each: a tail moved aside, sealing started. */
+export function renderJournalChanges(records: readonly JournalRecord[]): string {
+  const what = (r: JournalRecord): string =>
+    r.action === 'recover-tail'
+      ? `moved ${r.movedAside.bytes} bytes from byte ${r.movedAside.offset} (sha256 ${short(r.movedAside.sha256)}) into ${r.movedAside.file}: ${r.movedAside.reason}`
+      : `sealing (${r.method}) starts here, over ${r.seq - 1} records no seal covered`;
+  return ['Changes of the journal itself:', ...records.map((r) => `  record ${r.seq} ${r.time} ${describeActor(r)}: ${r.action}: ${what(r)}`)].join('\n');
 }
