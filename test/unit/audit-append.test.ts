@@ -5,46 +5,17 @@
  * injected into Node's FileHandle, as a full file system would produce them.
  */
 import { constants } from 'node:fs';
-import { appendFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Journal } from '../../src/audit/journal-writer.js';
-import type { RecordDraft } from '../../src/audit/record.js';
+import { describe, expect, it, vi } from 'vitest';
 import { sealPath } from '../../src/audit/seal-file.js';
-import { Sealer } from '../../src/audit/seal.js';
 import { verifyJournal } from '../../src/audit/verify.js';
 import { SHORT_WRITE, writeAll } from '../../src/audit/write-all.js';
+import { appendNamed, draft, journalFixture, journalOf, leaveDeadWriter } from '../helpers/journal-fixture.js';
 
-let dir: string;
-let path: string;
-let key: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'xlp-audit-append-'));
-  path = join(dir, 'j', 'audit.jsonl');
-  key = join(dir, 'seal.key');
-  await writeFile(key, 'k'.repeat(32), { mode: 0o600 });
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const draft = (name: string): RecordDraft => ({
-  type: 'intent', time: new Date().toISOString(), host: 'h', controller: 'c', user: 'root', uid: 0, pid: 1, xlp: '0', argv: [], operation: 'revert', name,
-});
-
-const journal = (sealed = false) => new Journal({ path, lockTimeoutMs: 1000, ...(sealed ? { sealer: Sealer.from(path, { hmacKeyFile: key }) } : {}) });
-
-async function appendAll(names: readonly string[], sealed = false): Promise<void> {
-  const j = journal(sealed);
-  try {
-    for (const name of names) await j.append(draft(name));
-  } finally {
-    await j.close();
-  }
-}
+const fx = journalFixture('xlp-audit-append-');
+const journal = (sealed = false) => journalOf(fx, sealed);
+const appendAll = (names: readonly string[], sealed = false) => appendNamed(fx, names, sealed);
 
 type Write = (this: unknown, data: unknown, offset?: unknown, length?: unknown, position?: unknown) => Promise<{ bytesWritten: number }>;
 
@@ -54,7 +25,7 @@ type Write = (this: unknown, data: unknown, offset?: unknown, length?: unknown, 
  * say so, or fail with ENOSPC. Other writes (the lock's owner record) pass.
  */
 async function faultNextWrite(target: 'record' | 'seal', fault: 'short' | 'ENOSPC'): Promise<void> {
-  const probe = await open(join(dir, 'probe'), 'w');
+  const probe = await open(join(fx.dir, 'probe'), 'w');
   const proto = Object.getPrototypeOf(probe) as { write: Write };
   await probe.close();
   const original = proto.write;
@@ -78,87 +49,84 @@ describe('writeAll', () => {
 describe('an append that cannot be written whole', () => {
   it.each([['short', /only \d+ of \d+ bytes were written/], ['ENOSPC', /the disk is full/]] as const)('a %s record write: exit 9, the journal cut back to the record before', async (fault, message) => {
     await appendAll(['a', 'b']);
-    const before = await readFile(path);
+    const before = await readFile(fx.path);
     await faultNextWrite('record', fault);
     const j = journal();
     await expect(j.append(draft('c'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringMatching(message) });
     await j.close();
-    expect(await readFile(path)).toEqual(before);
+    expect(await readFile(fx.path)).toEqual(before);
     vi.restoreAllMocks();
     await appendAll(['c']);
-    expect(await verifyJournal(path, {})).toMatchObject({ ok: true, records: 3, tail: { condition: 'clean' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 3, tail: { condition: 'clean' } });
   });
 
   it('a failed fsync: the record is cut back too', async () => {
     await appendAll(['a']);
-    const before = await readFile(path);
-    const probe = await open(join(dir, 'probe'), 'w');
+    const before = await readFile(fx.path);
+    const probe = await open(join(fx.dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
     await probe.close();
     vi.spyOn(proto, 'sync').mockRejectedValueOnce(Object.assign(new Error('EIO'), { code: 'EIO' }));
     const j = journal();
     await expect(j.append(draft('b'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('an I/O error occurred') });
     await j.close();
-    expect(await readFile(path)).toEqual(before);
+    expect(await readFile(fx.path)).toEqual(before);
   });
 
   it.each(['short', 'ENOSPC'] as const)('a seal that cannot be written (%s): the record it would seal is cut back, the old seal stays', async (fault) => {
     await appendAll(['a', 'b'], true);
-    const [journalBefore, sealBefore] = await Promise.all([readFile(path), readFile(sealPath(path), 'utf8')]);
+    const [journalBefore, sealBefore] = await Promise.all([readFile(fx.path), readFile(sealPath(fx.path), 'utf8')]);
     await faultNextWrite('seal', fault);
     const j = journal(true);
     await expect(j.append(draft('c'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('cannot seal the audit journal') });
     await j.close();
-    expect(await readFile(path)).toEqual(journalBefore);
-    expect(await readFile(sealPath(path), 'utf8')).toBe(sealBefore);
-    expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: true, records: 2, seal: { status: 'valid' } });
+    expect(await readFile(fx.path)).toEqual(journalBefore);
+    expect(await readFile(sealPath(fx.path), 'utf8')).toBe(sealBefore);
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 2, seal: { status: 'valid' } });
   });
 });
 
 describe("a dead writer's unfinished append, and a tail nobody explains", () => {
-  /** What a writer killed while holding the append lock leaves in the lock file. */
-  const deadWriter = () => writeFile(`${path}.lock`, JSON.stringify({ pid: 999999, command: 'xlp (pid 999999) appending', host: 'ctl', since: '2026-01-01T00:00:00.000Z' }));
-
   it('a torn line left by a writer that died is cut off by the next one', async () => {
     await appendAll(['a']);
-    await appendFile(path, '{"v":1,"seq":2,"tor');
-    await deadWriter();
+    await appendFile(fx.path, '{"v":1,"seq":2,"tor');
+    await leaveDeadWriter(fx);
     await appendAll(['b']);
-    expect(await verifyJournal(path, {})).toMatchObject({ ok: true, records: 2, tail: { condition: 'clean' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 2, tail: { condition: 'clean' } });
   });
 
   it('a torn line nobody explains is refused, pointing at recover-tail, and left as it is', async () => {
     await appendAll(['a']);
-    await appendFile(path, '{"v":1,"seq":2,"tor');
-    const before = await readFile(path);
+    await appendFile(fx.path, '{"v":1,"seq":2,"tor');
+    const before = await readFile(fx.path);
     const j = journal();
     await expect(j.append(draft('b'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('unexplained tail'), hint: expect.stringContaining('xlp audit recover-tail') });
     await j.close();
-    expect(await readFile(path)).toEqual(before);
+    expect(await readFile(fx.path)).toEqual(before);
   });
 
   it('on a sealed journal, a record its seal does not name: cut off after a dead writer, refused otherwise', async () => {
     await appendAll(['a'], true);
     // The dead writer's record reached the disk; its seal did not.
-    const sealed = await readFile(sealPath(path), 'utf8');
+    const sealed = await readFile(sealPath(fx.path), 'utf8');
     await appendAll(['lost']);
-    await writeFile(sealPath(path), sealed);
+    await writeFile(sealPath(fx.path), sealed);
     const j = journal(true);
     await expect(j.append(draft('b'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('record 2 is not named by the seal') });
     await j.close();
-    await deadWriter();
+    await leaveDeadWriter(fx);
     await appendAll(['b'], true);
-    const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+    const lines = (await readFile(fx.path, 'utf8')).split('\n').slice(0, -1);
     expect(lines.map((l) => JSON.parse(l).name)).toEqual(['a', 'b']);
-    expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: true, seal: { status: 'valid', seq: 2 } });
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, seal: { status: 'valid', seq: 2 } });
   });
 
   it('a torn line after a record its seal does not name is not a dead writer’s: refused', async () => {
     await appendAll(['a', 'b'], true);
     // Cut the sealed last record in half and leave a dead writer's name: the seal still names record 2.
-    const text = await readFile(path, 'utf8');
-    await writeFile(path, text.slice(0, text.length - 40), { flag: constants.O_WRONLY | constants.O_TRUNC });
-    await deadWriter();
+    const text = await readFile(fx.path, 'utf8');
+    await writeFile(fx.path, text.slice(0, text.length - 40), { flag: constants.O_WRONLY | constants.O_TRUNC });
+    await leaveDeadWriter(fx);
     const j = journal(true);
     await expect(j.append(draft('c'))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('unexplained tail') });
     await j.close();
