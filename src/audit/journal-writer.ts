@@ -75,6 +75,8 @@ export class Journal {
         throw auditError('audit-seal', `the audit journal ${path} is sealed, and the record of this recovery must be sealed too; nothing was changed`, 'set XLP_AUDIT_SEAL_KEY or XLP_AUDIT_SEAL_SSH_KEY as for every change');
       }
       await this.proveChain();
+      // The seal must vouch for the record the journal is cut back to before anything is moved.
+      await this.options.sealer?.check(tail.head, seal);
       const bytes = Buffer.alloc(tail.size - tail.head.end);
       await handle.read(bytes, 0, bytes.length, tail.head.end);
       const draft = await moveAside(tail, bytes);

@@ -21,13 +21,21 @@ function hashLast(record: Record<string, unknown>): boolean {
   return Object.keys(record).at(-1) === 'hash';
 }
 
-/** Members in order by name (UTF-16 code units) in every object; the top level's `hash` stands last. */
+/** Members in order by name (UTF-16 code units) in every object; the top level's `hash` stands last. Plain loops: this runs for every line read. */
 function sorted(value: unknown, top = true): boolean {
-  if (Array.isArray(value)) return value.every((item) => sorted(item, false));
   if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!sorted(item, false)) return false;
+    return true;
+  }
   const keys = Object.keys(value);
-  const ordered = top ? keys.slice(0, -1) : keys;
-  return ordered.every((key, i) => i === 0 || (ordered[i - 1] as string) < key) && keys.every((key) => sorted((value as Record<string, unknown>)[key], false));
+  const ordered = top ? keys.length - 1 : keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0 && i < ordered && (keys[i - 1] as string) >= key) return false;
+    if (!sorted((value as Record<string, unknown>)[key], false)) return false;
+  }
+  return true;
 }
 
 /** The first member name that appears twice in one object of a valid JSON text (JSON.parse keeps only the last). */

@@ -97,6 +97,15 @@ describe('recover-tail', () => {
     expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 3, seal: { status: 'valid', seq: record.seq } });
   });
 
+  it('refuses, moving nothing, when the seal names a record the cut would remove (a sealed record cut in half)', async () => {
+    await appendAll(2, true);
+    const text = await readFile(fx.path, 'utf8');
+    await writeFile(fx.path, text.slice(0, -40));
+    await expect(recoverTail(options(true))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('the seal names record 2 but the journal ends at record 1') });
+    expect(await readFile(fx.path, 'utf8')).toBe(text.slice(0, -40));
+    expect((await readdir(join(fx.dir, 'j'))).filter((name) => name.includes('.tail-'))).toEqual([]);
+  });
+
   it('moves aside a record the seal never named (a crash between the record and its seal)', async () => {
     await appendAll(1, true);
     await appendAll(1);
