@@ -68,8 +68,8 @@ export class Journal {
     const { path } = this.options;
     return this.write(async ({ handle, seal, tail }) => {
       if (tail.condition !== 'unexplained') {
-        const done = tail.condition === 'torn' ? ' It was cut off, as every change does.' : '';
-        throw auditError('audit-tail', `the audit journal ${path} has no unexplained tail to recover: ${tail.message}.${done} Nothing was moved`, "'xlp audit verify' shows the journal's condition");
+        const found = tail.condition === 'torn' ? `its tail was the unfinished append of ${tail.writer === undefined ? 'a writer' : `pid ${tail.writer.pid}`}, which died: cut off, as every change does` : tail.message;
+        throw auditError('audit-tail', `the audit journal ${path} has no unexplained tail to recover (${found}); nothing was moved`, "'xlp audit verify' shows the journal's condition");
       }
       if (this.options.sealer === undefined && (await readSeal(path)).kind !== 'absent') {
         throw auditError('audit-seal', `the audit journal ${path} is sealed, and the record of this recovery must be sealed too; nothing was changed`, 'set XLP_AUDIT_SEAL_KEY or XLP_AUDIT_SEAL_SSH_KEY as for every change');

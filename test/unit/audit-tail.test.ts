@@ -77,7 +77,7 @@ describe('recover-tail', () => {
     await expect(recoverTail(options())).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('no unexplained tail to recover') });
     await appendFile(fx.path, '{"v"');
     await leaveDeadWriter(fx);
-    await expect(recoverTail(options())).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('It was cut off, as every change does') });
+    await expect(recoverTail(options())).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('its tail was the unfinished append of pid 999999, which died: cut off, as every change does') });
     expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 1 });
     expect((await readdir(join(fx.dir, 'j'))).filter((name) => name.includes('.tail-'))).toEqual([]);
   });
