@@ -29,6 +29,18 @@ export const auditLogFlag = {
 /** A day: longer waits are typing mistakes, and a timer cannot hold more than ~24.8 days anyway. */
 const MAX_WAIT_SECONDS = 86_400;
 
+/** How long to wait for another xlp: the host lock, and the journal's append lock. */
+export const lockTimeoutFlag = {
+  'lock-timeout': Flags.integer({
+    min: 0,
+    max: MAX_WAIT_SECONDS,
+    default: 60,
+    env: 'XLP_LOCK_TIMEOUT',
+    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal.',
+    helpGroup: 'AUDIT',
+  }),
+};
+
 export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
@@ -44,14 +56,7 @@ export const timeoutFlag = {
 export const changeFlags = {
   ...timeoutFlag,
   ...auditLogFlag,
-  'lock-timeout': Flags.integer({
-    min: 0,
-    max: MAX_WAIT_SECONDS,
-    default: 60,
-    env: 'XLP_LOCK_TIMEOUT',
-    summary: 'Seconds to wait for another xlp changing the same host (the host lock).',
-    helpGroup: 'AUDIT',
-  }),
+  ...lockTimeoutFlag,
 };
 
 type HostFlags = { backend: BackendKind; 'sim-state'?: string; 'audit-log'?: string } & Record<string, unknown>;

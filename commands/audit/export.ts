@@ -22,7 +22,7 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<void> {
     const { flags } = await this.parse(AuditExport);
     const filter = recordFilter(flags);
-    const [{ scanJournal }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
+    const [{ scanJournal, scanTrouble }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
     const path = journalOf(flags);
     const out: string[] = flags.format === 'csv' ? [csvHeader()] : [];
     const scan = await scanJournal(path, (record, raw) => {
@@ -31,8 +31,7 @@ ${EXIT_CODES_HELP}`;
     });
     if (!scan.exists) throw auditError('audit-missing', `there is no audit journal at ${path}`, 'check --audit-log / XLP_AUDIT_LOG');
     await new Promise<void>((resolve, reject) => process.stdout.write(out.join(''), (error) => (error ? reject(error) : resolve())));
-    if (scan.problem !== undefined) {
-      throw auditError('audit-broken', `the audit journal is broken at line ${scan.problem.line}: ${scan.problem.message}; the export stops before it`, "run 'xlp audit verify'");
-    }
+    const trouble = scanTrouble(scan);
+    if (trouble !== undefined) throw auditError('audit-broken', `${trouble}; the export stops before it`, "run 'xlp audit verify'");
   }
 }

@@ -4,6 +4,7 @@ import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
 import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import type { Change } from '../../src/audit/history.js';
 import type { ScanProblem } from '../../src/audit/journal-reader.js';
+import type { JournalRecord } from '../../src/audit/record.js';
 import { matches, parseTime, type RecordFilter } from '../../src/audit/query.js';
 import { OPERATIONS } from '../../src/model/vocabulary.js';
 import { ExitCode } from '../../src/errors.js';
@@ -30,6 +31,8 @@ export interface AuditLogResult {
   /** Set when the chain is broken: only the records before it are shown. */
   readonly problem?: ScanProblem;
   readonly changes: readonly Change[];
+  /** Changes of the journal itself (recover-tail, seal --start); left out by --name and --op. */
+  readonly journalChanges: readonly JournalRecord[];
 }
 
 export default class AuditLog extends BaseCommand {
@@ -43,15 +46,22 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<AuditLogResult> {
     const { flags } = await this.parse(AuditLog);
     const filter = recordFilter(flags);
-    const [{ readHistory }, { renderChanges }] = await Promise.all([import('../../src/audit/history.js'), import('../../src/ui/audit-render.js')]);
+    const [{ readHistory }, { renderChanges, renderJournalChanges }, { scanTrouble }] = await Promise.all([
+      import('../../src/audit/history.js'),
+      import('../../src/ui/audit-render.js'),
+      import('../../src/audit/journal-reader.js'),
+    ]);
     const path = journalOf(flags);
     const history = await readHistory(path);
     const changes = history.changes.filter((change) => matches(filter, change));
+    const journal = history.journal.filter((record) => matches(filter, record));
     this.log(renderChanges(changes));
-    if (history.scan.problem !== undefined) {
-      process.stderr.write(`xlp: error: the audit journal is broken at line ${history.scan.problem.line}: ${history.scan.problem.message}; later records are not shown\n`);
+    if (journal.length > 0) this.log(`\n${renderJournalChanges(journal)}`);
+    const trouble = scanTrouble(history.scan);
+    if (trouble !== undefined) {
+      process.stderr.write(`xlp: error: ${trouble}; only the records before it are shown\n`);
       process.exitCode = ExitCode.AUDIT;
     }
-    return { journal: path, ...(history.scan.problem === undefined ? {} : { problem: history.scan.problem }), changes };
+    return { journal: path, ...(history.scan.problem === undefined ? {} : { problem: history.scan.problem }), changes, journalChanges: journal };
   }
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Places } from '../paths.js';
 import { auditError } from './journal-errors.js';
 import { currentActor } from './identity.js';
+import type { JournalCommandOptions } from './journal-commands.js';
 import type { SealConfig } from './seal.js';
 import { createJournalSink } from './sink.js';
 import { syslogPriority } from './syslog.js';
@@ -30,21 +31,30 @@ export function sealConfigFromEnv(env: NodeJS.ProcessEnv): SealConfig | undefine
   return hmacKeyFile !== undefined ? { hmacKeyFile: resolve(hmacKeyFile) } : { sshKeyFile: resolve(sshKeyFile as string) };
 }
 
-export function createCliAuditSink(options: CliSinkOptions): AuditSink {
-  const env = options.env ?? process.env;
-  let priority: string | undefined;
+function syslogFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   try {
-    priority = syslogPriority(env.XLP_AUDIT_SYSLOG);
+    return syslogPriority(env.XLP_AUDIT_SYSLOG);
   } catch (error) {
     throw auditError('audit-config', (error as Error).message, 'e.g. XLP_AUDIT_SYSLOG=authpriv.notice');
   }
-  return createJournalSink({
+}
+
+export function createCliAuditSink(options: CliSinkOptions): AuditSink {
+  const env = options.env ?? process.env;
+  return createJournalSink({ ...journalWriting(options, env), lockDir: options.places.locks, note: options.note });
+}
+
+/** For `xlp audit recover-tail` and `xlp audit seal --start`: they write to the journal as changes do. */
+export function journalCommandOptions(options: CliSinkOptions & { readonly argv: readonly string[] }): JournalCommandOptions {
+  return { ...journalWriting(options, options.env ?? process.env), argv: options.argv, note: options.note };
+}
+
+function journalWriting(options: CliSinkOptions, env: NodeJS.ProcessEnv) {
+  return {
     journalPath: options.places.journal,
-    lockDir: options.places.locks,
     lockTimeoutMs: options.lockTimeoutSeconds * 1000,
     actor: currentActor(options.xlpVersion, env),
     seal: sealConfigFromEnv(env),
-    syslogPriority: priority,
-    note: options.note,
-  });
+    syslogPriority: syslogFromEnv(env),
+  };
 }

@@ -9,7 +9,7 @@ export const CSV_COLUMNS = [
   'seq', 'time', 'type', 'host', 'controller', 'user', 'sudo_user', 'uid', 'pid', 'xlp', 'operation', 'name', 'argv',
   'sha256', 'build_id', 'depends', 'xen_depends', 'signer', 'skipped_checks', 'intent', 'result', 'errno', 'exit_code',
   'error', 'duration_ms', 'state_before', 'state_after', 'state_after_derived', 'outputs', 'lock_taken_over_from', 'resolved',
-  'prev', 'hash',
+  'action', 'moved_aside', 'seal_method', 'prev', 'hash',
 ] as const;
 
 export function csvField(value: unknown): string {
@@ -29,7 +29,8 @@ export function csvRow(record: StoredRecord): string {
     depends: r.depends, xen_depends: r.xenDepends, signer: r.signer, skipped_checks: r.skippedChecks, intent: r.intent,
     result: r.result, errno: error?.errno, exit_code: error?.exitCode, error: error?.message, duration_ms: r.durationMs,
     state_before: r.stateBefore, state_after: r.stateAfter ?? r.stateNow, state_after_derived: r.stateAfterDerived, outputs: r.outputs,
-    lock_taken_over_from: r.lockTakenOverFrom, resolved: r.resolved, prev: r.prev, hash: r.hash,
+    lock_taken_over_from: r.lockTakenOverFrom, resolved: r.resolved, action: r.action, moved_aside: r.movedAside, seal_method: r.method,
+    prev: r.prev, hash: r.hash,
   };
   return `${CSV_COLUMNS.map((column) => csvField(values[column])).join(',')}\r\n`;
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ExitCode, XlpError, isXlpError } from '../errors.js';
-import { acquireLock, lockHolder, type HeldLock, type LockOwner } from '../util/lock-file.js';
+import { acquireLock, probeLock, type HeldLock, type LockOwner } from '../util/lock-file.js';
 
 export function hostLockPath(lockDir: string, host: string): string {
   const slug = host.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60);
@@ -48,4 +48,8 @@ function asLockError(error: unknown, path: string): XlpError {
 }
 
 /** The run holding the host lock of `host` right now, if one does: `xlp status` and `xlp list` show it as in progress. */
-export const hostLockHolder = (lockDir: string, host: string): Promise<LockOwner | undefined> => lockHolder(hostLockPath(lockDir, host));
+export async function hostLockHolder(lockDir: string, host: string): Promise<LockOwner | undefined> {
+  // Read-only callers must not fail on a lock file they cannot read: they then just cannot say.
+  const probe = await probeLock(hostLockPath(lockDir, host)).catch(() => undefined);
+  return probe?.held === true ? probe.owner : undefined;
+}

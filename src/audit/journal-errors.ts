@@ -1,4 +1,5 @@
 import { ExitCode, XlpError } from '../errors.js';
+import { SHORT_WRITE } from './write-all.js';
 
 /** A journal, seal or lock problem: nothing is changed, exit code AUDIT. */
 export const auditError = (code: string, message: string, hint?: string): XlpError => new XlpError(code, ExitCode.AUDIT, message, { hint });
@@ -16,6 +17,8 @@ export function journalIoError(action: string, path: string, error: unknown): Xl
     EIO: ['an I/O error occurred', 'check the disk (dmesg)'],
     EISDIR: ['it is a directory', 'point --audit-log at a file'],
   };
+  // A short write has no errno: its message says how much was written.
+  if (code === SHORT_WRITE) why[code] = [(error as Error).message, 'free space on that filesystem, then retry'];
   const [reason, hint] = why[code] ?? [code || (error instanceof Error ? error.message : String(error)), 'check the path and its permissions'];
   return auditError('audit-journal', `cannot ${action} the audit journal ${path}: ${reason}; nothing was changed`, hint);
 }

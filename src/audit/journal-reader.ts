@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { journalIoError } from './journal-errors.js';
+import { formProblem } from './line-form.js';
 import { FORMAT_VERSION, GENESIS, HASH_SUFFIX_LENGTH, type StoredRecord } from './record.js';
+import { explainSequence } from './sequence-break.js';
 
 export interface ScanProblem {
   /** 1-based line number of the first broken record. */
@@ -22,15 +24,25 @@ export interface ScanResult {
   readonly records: number;
   readonly head?: { readonly seq: number; readonly hash: string };
   readonly problem?: ScanProblem;
+  /**
+   * Bytes after the last complete line (no newline ends them), when the chain before them holds:
+   * not a record, and not a break of the chain, but the journal's tail (tail.ts says what it is).
+   */
+  readonly partial?: { readonly offset: number; readonly bytes: number };
+}
+
+/** Why a reader cannot vouch for all of the journal: a broken chain, or bytes after its last record (verify says what they are). */
+export function scanTrouble(scan: ScanResult): string | undefined {
+  if (scan.problem !== undefined) return `the audit journal is broken at line ${scan.problem.line}: ${scan.problem.message}`;
+  if (scan.partial !== undefined) return `the audit journal ends with ${scan.partial.bytes} bytes that are not a whole record (from byte ${scan.partial.offset}; 'xlp audit verify' says what they are)`;
+  return undefined;
 }
 
 export type RecordVisitor = (record: StoredRecord, raw: Buffer) => void;
 
 const CHUNK = 1 << 20;
 const NEWLINE = 0x0a;
-const SUFFIX_START = Buffer.from(',"hash":"');
-const SUFFIX_END = Buffer.from('"}');
-const RECORD_TYPES = new Set(['intent', 'outcome', 'recovery']);
+const RECORD_TYPES = new Set(['intent', 'outcome', 'recovery', 'journal']);
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export async function scanJournal(path: string, visit?: RecordVisitor): Promise<ScanResult> {
@@ -43,31 +55,36 @@ export async function scanJournal(path: string, visit?: RecordVisitor): Promise<
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
     let carry: Buffer = Buffer.alloc(0);
+    let read = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
       if (bytesRead === 0) break;
+      read += bytesRead;
       const data = carry.length === 0 ? buffer.subarray(0, bytesRead) : Buffer.concat([carry, buffer.subarray(0, bytesRead)]);
       let start = 0;
       for (let end = data.indexOf(NEWLINE, start); end >= 0; end = data.indexOf(NEWLINE, start)) {
-        if (!chain.accept(data.subarray(start, end))) return chain.result(path);
+        if (!chain.accept(data.subarray(start, end))) return await chain.explained(path);
         start = end + 1;
       }
       // Copy: `buffer` is reused by the next read.
       carry = Buffer.from(data.subarray(start));
     }
-    if (carry.length > 0) chain.fail(chain.line + 1, 'the last line is incomplete (no newline at the end of the file): a write was cut short');
-    return chain.result(path);
+    if (carry.length > 0) chain.partial = { offset: read - carry.length, bytes: carry.length };
   } catch (error) {
     throw journalIoError('read', path, error);
   } finally {
     await handle.close();
   }
+  return chain.result(path);
 }
 
 class ChainCheck {
   line = 0;
+  partial?: ScanResult['partial'];
   private prev = GENESIS;
   private problem?: ScanProblem;
+  /** The record whose seq is not its line number: what that means takes a second look at the file. */
+  private outOfSequence?: { seq: unknown; hash: string };
 
   constructor(private readonly visit?: RecordVisitor) {}
 
@@ -84,43 +101,47 @@ class ChainCheck {
       records,
       ...(records === 0 ? {} : { head: { seq: records, hash: this.prev } }),
       ...(this.problem === undefined ? {} : { problem: this.problem }),
+      ...(this.partial === undefined ? {} : { partial: this.partial }),
     };
   }
 
-  /** Checks one line (without its newline); false once the chain is broken. */
+  async explained(path: string): Promise<ScanResult> {
+    if (this.problem !== undefined && this.outOfSequence !== undefined) {
+      const { line, message } = this.problem;
+      this.problem = { line, message: `${message}: ${await explainSequence(path, line, this.outOfSequence.seq, this.outOfSequence.hash)}` };
+    }
+    return this.result(path);
+  }
+
+  /**
+   * Checks one line (without its newline); false once the chain is broken. The line's own form and
+   * hash come first: a record edited in place is named as such, before what its edit does to the chain.
+   */
   accept(raw: Buffer): boolean {
     const line = this.line + 1;
-    const bodyEnd = raw.length - HASH_SUFFIX_LENGTH;
-    if (bodyEnd < 2 || !raw.subarray(bodyEnd, bodyEnd + SUFFIX_START.length).equals(SUFFIX_START) || !raw.subarray(raw.length - 2).equals(SUFFIX_END)) {
-      return this.fail(line, 'not a journal record: it does not end with its "hash" member');
-    }
-    const stored = raw.toString('latin1', raw.length - 66, raw.length - 2);
-    const computed = createHash('sha256').update(raw.subarray(0, bodyEnd)).update('}').digest('hex');
     const text = raw.toString('utf8');
     let record: StoredRecord;
     try {
       record = JSON.parse(text) as StoredRecord;
     } catch {
-      return this.fail(line, 'not valid JSON');
+      return this.fail(line, 'not a journal record: it is not valid JSON');
     }
     if (typeof record !== 'object' || record === null || record.v !== FORMAT_VERSION || !RECORD_TYPES.has(record.type)) {
       return this.fail(line, `not a version ${FORMAT_VERSION} journal record`);
     }
+    const stored = record.hash as unknown;
+    if (typeof stored !== 'string' || !HEX64.test(stored)) return this.fail(line, 'not a journal record: it has no "hash" member of 64 hex digits');
+    const form = formProblem(text, record as unknown as Record<string, unknown>);
+    if (form !== undefined) return this.fail(line, form);
+    // Canonical, so the bytes before the hash member are the canonical body the hash was taken of.
+    const computed = createHash('sha256').update(raw.subarray(0, raw.length - HASH_SUFFIX_LENGTH)).update('}').digest('hex');
+    if (stored !== computed) return this.fail(line, 'its hash does not match its content: the record was changed after it was written');
     if (record.seq !== line) {
-      const what = typeof record.seq === 'number' && record.seq > line ? `record ${line} to ${record.seq - 1} were deleted` : 'records were inserted or reordered';
-      return this.fail(line, `sequence number is ${String(record.seq)}, expected ${line}: ${what}`);
+      this.outOfSequence = { seq: record.seq, hash: stored };
+      return this.fail(line, `sequence number is ${String(record.seq)}, expected ${line}`);
     }
     if (record.prev !== this.prev) {
       return this.fail(line, line === 1 ? 'the first record does not start the chain: records before it were removed' : `its "prev" does not match the hash of line ${line - 1}: line ${line - 1} was changed or replaced`);
-    }
-    if (!HEX64.test(stored) || stored !== computed) {
-      return this.fail(line, 'its hash does not match its content: the record was changed after it was written');
-    }
-    // The bytes hashed must be exactly what was parsed: rules out duplicate members, reordering and
-    // reformatting. JSON.parse keeps member order (records have no integer-like keys), so a canonical
-    // line serialises back to itself, hash member last: one stringify, no re-sorting.
-    if (JSON.stringify(record) !== text) {
-      return this.fail(line, 'its content is not in canonical form (duplicate or reformatted members)');
     }
     this.prev = stored;
     this.line = line;

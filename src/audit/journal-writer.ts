@@ -1,19 +1,23 @@
 /**
  * Appends records to the journal: one writer at a time (a kernel lock on `<journal>.lock`), each
- * record chained to the last one on disk and flushed (fsync) before append() returns. A write that
- * fails is cut back off, so a full disk never leaves half a record behind.
+ * record chained to the last one on disk, flushed (fsync) and sealed before append() returns, so a
+ * caller touches a host only once its record is whole. An append is all or nothing: a write that
+ * fails or comes up short, or a seal that cannot be written, cuts the journal back to the record
+ * before (the previous seal stays), so a full disk never leaves half a record, nor a seal that names
+ * a record the journal does not hold.
  */
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isXlpError } from '../errors.js';
 import { acquireLock } from '../util/lock-file.js';
-import { ensurePrivateDir } from '../util/private-dir.js';
 import { auditError, journalIoError } from './journal-errors.js';
-import { encodeRecord, FORMAT_VERSION, GENESIS, hasHashSuffix, HASH_SUFFIX_LENGTH, type AuditRecord, type RecordDraft, type StoredRecord } from './record.js';
+import { openJournal, preparePrivateDir } from './journal-file.js';
+import { scanJournal } from './journal-reader.js';
+import { encodeRecord, FORMAT_VERSION, type AuditRecord, type RecordDraft, type StoredRecord } from './record.js';
+import { readSeal, type SealRead } from './seal-file.js';
 import type { Sealer } from './seal.js';
-import { syncDirectory } from './sync-dir.js';
+import { RECOVER_TAIL_HINT, writerTail, type Head, type TailReport } from './tail.js';
+import { writeAll } from './write-all.js';
 
 export interface JournalOptions {
   readonly path: string;
@@ -24,12 +28,18 @@ export interface JournalOptions {
   readonly forward?: (record: StoredRecord) => Promise<void>;
 }
 
-interface Tail {
-  readonly seq: number;
-  readonly hash: string;
-  /** Where the last complete line ends; bytes after it are a torn write. */
-  readonly end: number;
-  readonly size: number;
+export interface AppendOptions {
+  /** Write a first seal over a journal that has records: only `xlp audit seal --start`, whose record says so. */
+  readonly startSeal?: boolean;
+}
+
+/** What a writer finds once it holds the append lock. */
+interface Session {
+  readonly handle: FileHandle;
+  /** The seal as found; absent when this writer does not seal (its tail is judged without it). */
+  readonly seal: SealRead;
+  /** The tail as found; a torn one is already cut off. */
+  readonly tail: TailReport;
 }
 
 export class Journal {
@@ -37,11 +47,65 @@ export class Journal {
 
   constructor(private readonly options: JournalOptions) {}
 
-  async append(draft: RecordDraft): Promise<StoredRecord> {
+  async append(draft: RecordDraft, options: AppendOptions = {}): Promise<StoredRecord> {
+    return this.write(async ({ handle, seal, tail }) => {
+      if (tail.condition === 'unexplained') {
+        throw auditError('audit-journal', `the audit journal ${this.options.path} ends with an unexplained tail: ${tail.message}; nothing was changed`, RECOVER_TAIL_HINT);
+      }
+      // A first seal over records vouches for all of them: prove them first.
+      if (options.startSeal === true) await this.proveChain();
+      return this.commit(handle, tail.head, seal, draft, options.startSeal === true);
+    });
+  }
+
+  /**
+   * `xlp audit recover-tail`: refuses unless the tail is unexplained and every record before it is
+   * proven. `moveAside` keeps the tail's bytes (they are never deleted) and returns the record that
+   * says so, which is appended (and sealed) once the journal is cut back to its head. When that
+   * record cannot be written, the tail goes back: the journal stays as the operator found it.
+   */
+  async recoverTail(moveAside: (tail: TailReport, bytes: Buffer) => Promise<RecordDraft>): Promise<StoredRecord> {
     const { path } = this.options;
+    return this.write(async ({ handle, seal, tail }) => {
+      if (tail.condition !== 'unexplained') {
+        const found = tail.condition === 'torn' ? `its tail was the unfinished append of ${tail.writer === undefined ? 'a writer' : `pid ${tail.writer.pid}`}, which died: cut off, as every change does` : tail.message;
+        throw auditError('audit-tail', `the audit journal ${path} has no unexplained tail to recover (${found}); nothing was moved`, "'xlp audit verify' shows the journal's condition");
+      }
+      if (this.options.sealer === undefined && (await readSeal(path)).kind !== 'absent') {
+        throw auditError('audit-seal', `the audit journal ${path} is sealed, and the record of this recovery must be sealed too; nothing was changed`, 'set XLP_AUDIT_SEAL_KEY or XLP_AUDIT_SEAL_SSH_KEY as for every change');
+      }
+      await this.proveChain();
+      // The seal must vouch for the record the journal is cut back to before anything is moved.
+      await this.options.sealer?.check(tail.head, seal);
+      const bytes = Buffer.alloc(tail.size - tail.head.end);
+      await handle.read(bytes, 0, bytes.length, tail.head.end);
+      const draft = await moveAside(tail, bytes);
+      await cutBack(handle, tail.head.end).catch((error: unknown) => {
+        throw journalIoError('cut back', path, error);
+      });
+      try {
+        return await this.commit(handle, tail.head, seal, draft, false);
+      } catch (error) {
+        await writeAll(handle, bytes)
+          .then(() => handle.sync())
+          .catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close().catch(() => {});
+    this.handle = undefined;
+  }
+
+  /** Runs `work` holding the append lock, with a dead writer's torn tail already cut off; forwards what it appended. */
+  private async write(work: (session: Session) => Promise<StoredRecord>): Promise<StoredRecord> {
+    const { path, sealer } = this.options;
     await preparePrivateDir(dirname(path));
     // Opened before the lock is taken, so an unusable journal is reported in its own terms.
-    const handle = await this.open();
+    this.handle ??= await openJournal(path);
+    const handle = this.handle;
     const lock = await acquireLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs, command: `xlp (pid ${process.pid}) appending`, what: 'the audit journal lock' }).catch(
       (error: unknown) => {
         // The lock file lives beside the journal: a full or read-only disk shows up here first.
@@ -50,26 +114,14 @@ export class Journal {
     );
     let stored: StoredRecord;
     try {
-      const tail = await readTail(handle, path);
-      if (tail.end < tail.size) {
-        // Only a writer that died mid-append leaves a torn line; it never got to touch the hypervisor.
-        if (lock.takenOverFrom === undefined) {
-          throw auditError('audit-journal', `the audit journal ${path} ends with an incomplete record; nothing was changed`, "run 'xlp audit verify'; the file was changed outside xlp");
-        }
-        await handle.truncate(tail.end);
+      const seal: SealRead = sealer === undefined ? { kind: 'absent' } : await readSeal(path);
+      const tail = await writerTail(handle, path, seal.kind === 'seal' ? seal.file : undefined, lock.takenOverFrom);
+      if (tail.condition === 'torn') {
+        await cutBack(handle, tail.head.end).catch((error: unknown) => {
+          throw journalIoError('cut the torn tail off', path, error);
+        });
       }
-      await this.options.sealer?.check(tail);
-      const record = { v: FORMAT_VERSION, seq: tail.seq + 1, prev: tail.hash, ...draft } as AuditRecord;
-      const { line, hash } = encodeRecord(record);
-      try {
-        await handle.write(line);
-        await handle.sync();
-      } catch (error) {
-        await handle.truncate(tail.end).catch(() => {});
-        throw journalIoError('write to', path, error);
-      }
-      await this.options.sealer?.write(record.seq, hash);
-      stored = { ...record, hash } as StoredRecord;
+      stored = await work({ handle, seal, tail });
     } finally {
       await lock.release();
     }
@@ -77,97 +129,37 @@ export class Journal {
     return stored;
   }
 
-  async close(): Promise<void> {
-    await this.handle?.close().catch(() => {});
-    this.handle = undefined;
-  }
-
-  private async open(): Promise<FileHandle> {
-    this.handle ??= await openJournal(this.options.path);
-    return this.handle;
-  }
-}
-
-/**
- * The journal's directory must be private: created 0700 here, or already ours and closed to others.
- * An existing looser directory (say --audit-log /var/log/x.jsonl) is refused, never tightened behind
- * the operator's back. Its problems are journal problems (exit AUDIT).
- */
-export async function preparePrivateDir(dir: string): Promise<void> {
-  const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw journalIoError('use the directory of', dir, error);
-  });
-  const uid = process.getuid?.();
-  const problem =
-    info === undefined ? undefined : !info.isDirectory() ? 'it is a symlink or not a directory' : uid !== undefined && info.uid !== uid ? `it is owned by uid ${info.uid}` : (info.mode & 0o077) !== 0 ? `it is open to others (mode ${(info.mode & 0o777).toString(8)})` : undefined;
-  if (problem !== undefined) {
-    throw auditError('audit-journal', `refusing the audit journal directory ${dir}: ${problem}; nothing was changed`, 'give the journal a directory of its own: xlp creates it 0700');
-  }
-  if (info !== undefined) return;
-  await ensurePrivateDir(dir).catch((error: unknown) => {
-    throw auditError('audit-journal', `cannot create the audit journal directory: ${isXlpError(error) ? error.message : String(error)}; nothing was changed`, isXlpError(error) ? error.hint : undefined);
-  });
-}
-
-/** Opens (creating 0600, exclusively, in a private directory) without following a symlink. */
-async function openJournal(path: string): Promise<FileHandle> {
-  const dir = dirname(path);
-  // libuv opens every file close-on-exec, so the tools xlp runs never inherit the journal.
-  const common = constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW;
-  try {
-    const created = await open(path, common | constants.O_CREAT | constants.O_EXCL, 0o600);
-    await created.sync();
-    await syncDirectory(dir);
-    return created;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw journalIoError('create', path, error);
-  }
-  const handle = await open(path, common).catch((error: unknown) => {
-    throw journalIoError('open', path, error);
-  });
-  const info = await handle.stat();
-  const uid = process.getuid?.();
-  const problem = !info.isFile() ? 'it is not a regular file' : uid !== undefined && info.uid !== uid ? `it is owned by uid ${info.uid}` : (info.mode & 0o022) !== 0 ? 'others can write to it' : undefined;
-  if (problem !== undefined) {
-    await handle.close();
-    throw auditError('audit-journal', `refusing the audit journal ${path}: ${problem}; nothing was changed`, 'only the account running xlp may own and write its journal');
-  }
-  if ((info.mode & 0o077) !== 0) await handle.chmod(0o600);
-  return handle;
-}
-
-/** Finds the last complete record by reading backwards, and proves it was not altered. */
-async function readTail(handle: FileHandle, path: string): Promise<Tail> {
-  const { size } = await handle.stat();
-  if (size === 0) return { seq: 0, hash: GENESIS, end: 0, size };
-  let window = Math.min(size, 65536);
-  for (;;) {
-    const buffer = Buffer.alloc(window);
-    await handle.read(buffer, 0, window, size - window);
-    const lastNewline = buffer.lastIndexOf(0x0a);
-    const lineStart = lastNewline < 0 ? -1 : buffer.lastIndexOf(0x0a, lastNewline - 1);
-    if (lastNewline >= 0 && (lineStart >= 0 || window === size)) {
-      const line = buffer.toString('utf8', lineStart + 1, lastNewline);
-      return { ...provenTail(line, path), end: size - window + lastNewline + 1, size };
+  /** Appends one record after `head` and seals it, or leaves the journal (and its seal) as they were. */
+  private async commit(handle: FileHandle, head: Head, seal: SealRead, draft: RecordDraft, startSeal: boolean): Promise<StoredRecord> {
+    const { path, sealer } = this.options;
+    await sealer?.check(head, seal, startSeal);
+    const record = { v: FORMAT_VERSION, seq: head.seq + 1, prev: head.hash, ...draft } as AuditRecord;
+    const { line, hash } = encodeRecord(record);
+    try {
+      await writeAll(handle, line);
+      await handle.sync();
+      await sealer?.write(record.seq, hash, seal);
+    } catch (error) {
+      const failure = isXlpError(error) ? error : journalIoError('write to', path, error);
+      await cutBack(handle, head.end).catch((cutError: unknown) => {
+        const why = (cutError as NodeJS.ErrnoException).code ?? String(cutError);
+        throw auditError('audit-journal', `${failure.message.replace(/; nothing was changed$/, '')}, and the journal could not be cut back (${why}): it ends with an unexplained tail; nothing was changed`, RECOVER_TAIL_HINT);
+      });
+      throw failure;
     }
-    if (lastNewline < 0 && window === size) return { seq: 0, hash: GENESIS, end: 0, size };
-    window = Math.min(size, window * 4);
+    return { ...record, hash } as StoredRecord;
+  }
+
+  private async proveChain(): Promise<void> {
+    const scan = await scanJournal(this.options.path);
+    if (scan.problem !== undefined) {
+      throw auditError('audit-broken', `the audit journal ${this.options.path} is broken at line ${scan.problem.line}: ${scan.problem.message}; nothing was changed`, "run 'xlp audit verify'");
+    }
   }
 }
 
-function provenTail(line: string, path: string): { seq: number; hash: string } {
-  const damaged = (): never => {
-    throw auditError('audit-journal', `the last record of the audit journal ${path} is damaged; nothing was changed`, "run 'xlp audit verify' to see what is wrong");
-  };
-  if (!hasHashSuffix(line)) return damaged();
-  const hash = line.slice(-66, -2);
-  if (createHash('sha256').update(`${line.slice(0, -HASH_SUFFIX_LENGTH)}}`).digest('hex') !== hash) return damaged();
-  let seq: unknown;
-  try {
-    seq = (JSON.parse(line) as { seq?: unknown }).seq;
-  } catch {
-    return damaged();
-  }
-  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? { seq, hash } : damaged();
+/** Cuts the journal back to `end`, durably. */
+async function cutBack(handle: FileHandle, end: number): Promise<void> {
+  await handle.truncate(end);
+  await handle.sync();
 }

@@ -8,6 +8,7 @@ import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import type { Operation, Presence, Verdict } from '../model/vocabulary.js';
 import { canonicalJson } from './canonical.js';
 import type { ChangeResult, RollbackReport, RunHolder } from '../model/results.js';
+import type { SealMethod } from './seal-file.js';
 import type { AuditError, AuditIntent } from './types.js';
 
 export const FORMAT_VERSION = 1;
@@ -76,7 +77,39 @@ export interface RecoveryRecord extends Chained, Actor {
   readonly stateNow?: readonly PayloadStatus[];
 }
 
-export type AuditRecord = IntentRecord | OutcomeRecord | RecoveryRecord;
+/** Bytes `xlp audit recover-tail` took out of the journal, and the file beside it that now holds them. */
+export interface MovedTail {
+  /** File name, in the journal's directory. */
+  readonly file: string;
+  /** Where the bytes started in the journal. */
+  readonly offset: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** What they were, as the tail check saw them. */
+  readonly reason: string;
+}
+
+/** A change of the journal itself by an explicit command (host is localhost: the journal's machine). */
+interface JournalChange extends Chained, Actor {
+  readonly type: 'journal';
+  readonly argv: readonly string[];
+}
+
+/** An unexplained tail was moved aside after an operator looked at it. */
+export interface TailRecoveryRecord extends JournalChange {
+  readonly action: 'recover-tail';
+  readonly movedAside: MovedTail;
+}
+
+/** Sealing starts here, over the records before it, which no seal covered. */
+export interface SealStartRecord extends JournalChange {
+  readonly action: 'start-seal';
+  readonly method: SealMethod;
+}
+
+export type JournalRecord = TailRecoveryRecord | SealStartRecord;
+
+export type AuditRecord = IntentRecord | OutcomeRecord | RecoveryRecord | JournalRecord;
 export type StoredRecord = AuditRecord & { readonly hash: string };
 
 /** The fields a writer supplies; the journal adds v, seq, prev and hash. */

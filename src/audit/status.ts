@@ -10,6 +10,7 @@ import type { RunHolder } from '../model/results.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
+import { describeTail, journalTail } from './tail.js';
 
 export interface StatusEvent {
   readonly at: string;
@@ -30,7 +31,7 @@ export interface StatusPayload extends PayloadView {
   readonly applied?: StatusEvent;
 }
 
-export type AnomalyKind = 'loaded-outside-xlp' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken';
+export type AnomalyKind = 'loaded-outside-xlp' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken' | 'journal-tail';
 
 export interface Anomaly {
   readonly kind: AnomalyKind;
@@ -73,6 +74,8 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
   if (scan.problem !== undefined) {
     anomalies.push({ kind: 'journal-broken', record: scan.problem.line, message: `journal line ${scan.problem.line}: ${scan.problem.message}; later records are ignored (run xlp audit verify)` });
   }
+  const tail = scan.problem === undefined ? await journalTail(journalPath) : undefined;
+  if (tail?.condition === 'torn' || tail?.condition === 'unexplained') anomalies.push({ kind: 'journal-tail', message: `the journal's tail is ${tail.condition}: ${describeTail(tail)}` });
   const payloads = live.map((payload): StatusPayload => {
     const record = known.get(payload.name);
     if (record?.uploaded === undefined && payload.name !== current?.name) {

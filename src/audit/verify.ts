@@ -1,7 +1,8 @@
-/** `xlp audit verify`: the whole chain proven, then the seal compared with its head. */
+/** `xlp audit verify`: the whole chain proven, the seal compared with its head, and the tail judged. */
 import { auditError } from './journal-errors.js';
 import { scanJournal, type ScanProblem } from './journal-reader.js';
-import { checkSeal, type SealCheckConfig, type SealReport } from './seal.js';
+import { checkSeal, sealOk, type SealCheckConfig, type SealReport } from './seal-check.js';
+import { journalTail, type TailReport } from './tail.js';
 
 export interface VerifyResult {
   readonly path: string;
@@ -11,25 +12,20 @@ export interface VerifyResult {
   /** The first broken record. */
   readonly problem?: ScanProblem;
   readonly seal: SealReport;
+  /** What follows the last whole record: only a clean tail (or an append under way) passes. */
+  readonly tail: Pick<TailReport, 'condition' | 'message' | 'writer'>;
 }
-
-/** A seal that was asked for (a key given) must be present and valid; any seal present must match the head. */
-const SEAL_OK: Record<SealReport['status'], (keyGiven: boolean) => boolean> = {
-  valid: () => true,
-  unchecked: () => true,
-  absent: (keyGiven) => !keyGiven,
-  invalid: () => false,
-  truncated: () => false,
-  'unsealed-tail': () => false,
-};
 
 export async function verifyJournal(path: string, config: SealCheckConfig): Promise<VerifyResult> {
   const scan = await scanJournal(path);
   if (!scan.exists) throw auditError('audit-missing', `there is no audit journal at ${path}`, 'check --audit-log / XLP_AUDIT_LOG');
   const keyGiven = config.hmacKeyFile !== undefined || config.allowedSigners !== undefined;
-  // A broken chain has no trustworthy head to compare a seal with.
-  const seal: SealReport = scan.problem === undefined ? await checkSeal(path, scan.head, config) : { status: 'unchecked', message: 'not checked: the chain is broken' };
-  const ok = scan.problem === undefined && SEAL_OK[seal.status](keyGiven);
+  // A broken chain has no trustworthy head to compare a seal with, nor a tail after it.
+  const broken = scan.problem !== undefined;
+  const seal: SealReport = broken ? { status: 'unchecked', message: 'not checked: the chain is broken' } : await checkSeal(path, scan.head, config);
+  const found = broken ? undefined : await journalTail(path);
+  const tail = found === undefined ? { condition: 'clean' as const, message: 'not judged: the chain is broken' } : { condition: found.condition, message: found.message, ...(found.writer === undefined ? {} : { writer: found.writer }) };
+  const ok = !broken && sealOk(seal, keyGiven, scan.records) && (tail.condition === 'clean' || tail.condition === 'appending');
   return {
     path,
     ok,
@@ -37,5 +33,6 @@ export async function verifyJournal(path: string, config: SealCheckConfig): Prom
     ...(scan.head === undefined ? {} : { head: scan.head }),
     ...(scan.problem === undefined ? {} : { problem: scan.problem }),
     seal,
+    tail,
   };
 }

@@ -2,13 +2,15 @@
 import { renderTable } from './table.js';
 import type { Change } from '../audit/history.js';
 import { describeActor } from '../audit/identity.js';
+import type { JournalRecord } from '../audit/record.js';
 import type { StatusResult } from '../audit/status.js';
+import { describeTail } from '../audit/tail.js';
 import type { VerifyResult } from '../audit/verify.js';
 
 export function renderVerify(result: VerifyResult): string {
   const head = result.head === undefined ? 'empty' : `head record ${result.head.seq} ${result.head.hash.slice(0, 16)}`;
   const chain = result.problem === undefined ? `${result.records} records, chain intact (${head})` : `BROKEN at line ${result.problem.line}: ${result.problem.message} (${result.records} records before it are intact)`;
-  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\n${result.ok ? 'OK' : 'FAILED'}`;
+  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\ntail: ${result.tail.condition}: ${describeTail(result.tail)}\n${result.ok ? 'OK' : 'FAILED'}`;
 }
 
 const short = (hex?: string): string => (hex === undefined ? '-' : hex.slice(0, 12));
@@ -49,4 +51,13 @@ export function renderStatus(result: StatusResult): string {
   }
   if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${a.message}`));
   return lines.join('\n');
+}
+
+/** The journal's own changes, one line each: a tail moved aside, sealing started. */
+export function renderJournalChanges(records: readonly JournalRecord[]): string {
+  const what = (r: JournalRecord): string =>
+    r.action === 'recover-tail'
+      ? `moved ${r.movedAside.bytes} bytes from byte ${r.movedAside.offset} (sha256 ${short(r.movedAside.sha256)}) into ${r.movedAside.file}: ${r.movedAside.reason}`
+      : `sealing (${r.method}) starts here, over ${r.seq - 1} records no seal covered`;
+  return ['Changes of the journal itself:', ...records.map((r) => `  record ${r.seq} ${r.time} ${describeActor(r)}: ${r.action}: ${what(r)}`)].join('\n');
 }

@@ -64,6 +64,29 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   }
 }
 
+/**
+ * Whether a live process holds the lock at `path`, and whom its file names, without taking it over:
+ * a shared lock tried once (and dropped at once) tells a live holder from a dead one, and nothing is
+ * written, so the record of a holder that died stays for the writer that will take over.
+ */
+export async function probeLock(path: string): Promise<{ readonly held: boolean; readonly owner?: LockOwner }> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new XlpError('lock-unusable', ExitCode.AUDIT, `cannot open lock file ${path}: ${error.code ?? error.message}`);
+  });
+  if (handle === undefined) return { held: false };
+  try {
+    const owner = await readOwner(handle);
+    // A holder names itself right after taking the lock and unnames itself before dropping it: an
+    // empty file is a lock nobody holds (or one taken this instant, before anything was done under it).
+    if (owner === undefined) return { held: false };
+    const free = await flockDescriptor(handle.fd, 0, 'shared');
+    return { held: !free, owner };
+  } finally {
+    await handle.close();
+  }
+}
+
 export const describe = (owner: LockOwner): string => `pid ${owner.pid} (${owner.command}) on ${owner.host} since ${owner.since}`;
 
 async function openLockFile(path: string): Promise<FileHandle> {
@@ -81,22 +104,6 @@ async function openLockFile(path: string): Promise<FileHandle> {
     });
   }
   return handle;
-}
-
-/**
- * Who holds the lock at `path` right now, without waiting for it and without creating anything:
- * undefined when nobody does (no file, an empty one, or one whose recorded holder died).
- */
-export async function lockHolder(path: string): Promise<LockOwner | undefined> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-  if (handle === undefined) return undefined;
-  try {
-    const owner = await readOwner(handle);
-    // A shared lock can be had only while nobody holds the exclusive one; closing drops it again.
-    return owner === undefined || (await flockDescriptor(handle.fd, 0, 'shared')) ? undefined : owner;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -95,9 +95,42 @@ describe('the journal chain', () => {
     expect(problem).toEqual({ line: 1, message: expect.stringContaining('records before it were removed') });
   });
 
-  it('catches swapped records', async () => {
+  it('names swapped records a reordering, not a deletion', async () => {
     const problem = await problemAfter((lines) => [lines[0], lines[2], lines[1], lines[3]] as string[]);
-    expect(problem?.line).toBe(2);
+    expect(problem).toEqual({ line: 2, message: 'sequence number is 3, expected 2: records were reordered: record 2 is at line 3' });
+  });
+
+  it('names a record moved to the end a reordering', async () => {
+    const problem = await problemAfter((lines) => [lines[0], lines[2], lines[3], lines[1]] as string[]);
+    expect(problem).toEqual({ line: 2, message: 'sequence number is 3, expected 2: records were reordered: record 2 is at line 4' });
+  });
+
+  it('names a duplicated record a duplicate, and a foreign record with a used number an insertion', async () => {
+    expect(await problemAfter((lines) => [lines[0], lines[1], lines[1], lines[2], lines[3]] as string[])).toEqual({ line: 3, message: 'sequence number is 2, expected 3: a duplicate of record 2 (line 2)' });
+    const foreign = (line: string) => rehash({ ...JSON.parse(line), name: 'foreign' });
+    expect(await problemAfter((lines) => [lines[0], lines[1], foreign(lines[1] as string), lines[2]] as string[])).toEqual({
+      line: 3,
+      message: 'sequence number is 2, expected 3: a record numbered 2 was inserted (line 2 holds another record 2)',
+    });
+  });
+
+  it('names members out of order as such, whether or not the hash was taken over the reordered bytes', async () => {
+    const reorder = (line: string, rehashed: boolean) => {
+      const { hash, ...body } = JSON.parse(line) as Record<string, unknown>;
+      const { seq, ...rest } = body;
+      const text = JSON.stringify({ ...rest, seq });
+      return `${text.slice(0, -1)},"hash":"${rehashed ? createHash('sha256').update(text).digest('hex') : String(hash)}"}`;
+    };
+    for (const rehashed of [false, true]) {
+      expect(await problemAfter((lines) => lines.map((l, i) => (i === 1 ? reorder(l, rehashed) : l)))).toEqual({ line: 2, message: 'not in canonical form: members out of order' });
+    }
+    // The hash member moved from the end is out of order too, not "not a record".
+    expect(await problemAfter((lines) => lines.map((l, i) => (i === 1 ? `{"hash":"${JSON.parse(l).hash}",${l.slice(1, -75)}}` : l)))).toEqual({ line: 2, message: 'not in canonical form: members out of order' });
+  });
+
+  it('names a reformatted record', async () => {
+    const problem = await problemAfter((lines) => lines.map((l, i) => (i === 2 ? l.replace('"seq":3,', '"seq": 3,') : l)));
+    expect(problem).toEqual({ line: 3, message: expect.stringContaining('not in canonical form: reformatted') });
   });
 
   it('catches a duplicate member even when the hash was recomputed over the edited bytes', async () => {
@@ -108,13 +141,15 @@ describe('the journal chain', () => {
         return `${body.slice(0, -1)},"hash":"${createHash('sha256').update(body).digest('hex')}"}`;
       }),
     );
-    expect(problem).toEqual({ line: 4, message: expect.stringContaining('canonical form') });
+    expect(problem).toEqual({ line: 4, message: 'not in canonical form: the member "user" appears twice in one object' });
   });
 
-  it('reports a torn last line and garbage', async () => {
+  it('reports a torn last line as the tail, not a break of the chain, and garbage as a break', async () => {
     const lines = await writeJournal(2);
     await writeFile(path, `${lines[0]}\n${(lines[1] as string).slice(0, 40)}`);
-    expect((await scanJournal(path)).problem).toEqual({ line: 2, message: expect.stringContaining('incomplete') });
+    const scan = await scanJournal(path);
+    expect(scan).toMatchObject({ records: 1, partial: { offset: (lines[0] as string).length + 1, bytes: 40 } });
+    expect(scan.problem).toBeUndefined();
     await writeFile(path, `${lines[0]}\nhello\n`);
     expect((await scanJournal(path)).problem).toEqual({ line: 2, message: expect.stringContaining('not a journal record') });
   });

@@ -1,12 +1,13 @@
 /** Sealing the chain head: a truncated tail, a forged seal and unsealed appends are caught. */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/audit/journal-writer.js';
 import type { RecordDraft } from '../../src/audit/record.js';
-import { Sealer, sealPath, type SealConfig } from '../../src/audit/seal.js';
+import { Sealer, type SealConfig } from '../../src/audit/seal.js';
+import { readSeal, sealPath } from '../../src/audit/seal-file.js';
 import { verifyJournal } from '../../src/audit/verify.js';
 
 let dir: string;
@@ -60,7 +61,7 @@ describe('HMAC sealing', () => {
     const other = join(dir, 'other.key');
     await writeFile(other, 'x'.repeat(32), { mode: 0o600 });
     // Re-seal the truncated journal with a key the attacker knows.
-    await new Sealer(path, { hmacKeyFile: other }).write(2, JSON.parse((await readFile(path, 'utf8')).split('\n')[1] as string).hash);
+    await new Sealer(path, { hmacKeyFile: other }).write(2, JSON.parse((await readFile(path, 'utf8')).split('\n')[1] as string).hash, await readSeal(path));
     expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'invalid' } });
   });
 
@@ -82,7 +83,45 @@ describe('HMAC sealing', () => {
     expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'absent' } });
     expect(await verifyJournal(path, {})).toMatchObject({ ok: true, seal: { status: 'absent' } });
     await chmod(key, 0o644);
+    path = join(dir, 'fresh', 'audit.jsonl');
     await expect(append(1, { hmacKeyFile: key })).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('readable by others') });
+  });
+});
+
+describe('a seal is bound to its method', () => {
+  const rewriteSeal = async (change: (seal: Record<string, unknown>) => Record<string, unknown>) =>
+    writeFile(sealPath(path), `${JSON.stringify(change(JSON.parse(await readFile(sealPath(path), 'utf8'))))}\n`);
+
+  it('with an HMAC key, a seal that claims the ssh method fails instead of going unchecked', async () => {
+    await append(2, { hmacKeyFile: key });
+    await rewriteSeal((seal) => ({ ...seal, method: 'ssh' }));
+    expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'wrong-method', method: 'ssh' } });
+    // A sealing writer with the HMAC key refuses it too.
+    await expect(append(1, { hmacKeyFile: key })).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('is sealed with ssh but this xlp seals with hmac-sha256') });
+  });
+
+  it('with allowed signers, an HMAC seal fails', async () => {
+    await append(1, { hmacKeyFile: key });
+    const allowed = join(dir, 'allowed_signers');
+    await writeFile(allowed, 'auditor namespaces="xlp-audit" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n');
+    expect(await verifyJournal(path, { allowedSigners: allowed })).toMatchObject({ ok: false, seal: { status: 'wrong-method', method: 'hmac-sha256' } });
+  });
+
+  it('a seal naming a method xlp does not know fails, with a key or without', async () => {
+    await append(1, { hmacKeyFile: key });
+    await rewriteSeal((seal) => ({ ...seal, method: 'none' }));
+    for (const config of [{}, { hmacKeyFile: key }]) {
+      expect(await verifyJournal(path, config)).toMatchObject({ ok: false, seal: { status: 'malformed', message: expect.stringContaining('names a sealing method xlp does not know ("none"') } });
+    }
+  });
+
+  it('with a key, a journal with records and no seal fails; an empty one passes', async () => {
+    await mkdir(join(dir, 'j'), { mode: 0o700 });
+    await writeFile(path, '', { mode: 0o600 });
+    expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: true, seal: { status: 'absent' } });
+    await append(1, { hmacKeyFile: key });
+    await rm(sealPath(path));
+    expect(await verifyJournal(path, { hmacKeyFile: key })).toMatchObject({ ok: false, seal: { status: 'absent' } });
   });
 });
 
