@@ -9,6 +9,7 @@
  */
 import { ExitCode, XlpError, isXlpError } from '../errors.js';
 import type { OperationResult } from '../model/results.js';
+import type { PayloadStatus } from '../model/types.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
 import { nameFromFile, validateName } from '../model/payload-name.js';
 import type { VerifyOptions } from '../verify/verify-stage.js';
@@ -58,11 +59,16 @@ export function loadPayload(session: Session, request: FileRequest): Promise<Ope
   });
 }
 
-/** apply, revert, unload or replace of a loaded payload. Unknown names are explained with what is loaded. */
+/**
+ * apply, revert, unload or replace of a loaded payload. A name the hypervisor does not list is
+ * refused before anything is journaled, with what is loaded; the tool still has the last word.
+ */
 export async function changePayload(session: Session, action: Action, request: ActionRequest): Promise<OperationResult> {
   const name = validateName(request.name);
-  try {
-    return await session.change(action, name, async (step) => {
+  return session.change(action, name, async (step) => {
+    const listed = await step.before();
+    if (!listed.some((p) => p.name === name)) throw notLoaded(name, listed);
+    try {
       if (action === 'apply' || action === 'replace') {
         const checks = await preflight(step, action, { nodeps: request.nodeps === true, skipPreflight: request.skipPreflight === true, acceptUnverified: request.acceptUnverified === true });
         const performed = await step.change(actionStage(step, action, request.nodeps === true ? { nodeps: true } : {}));
@@ -70,11 +76,12 @@ export async function changePayload(session: Session, action: Action, request: A
       }
       const performed = await step.change(actionStage(step, action, {}));
       return end(step, performed.outcome, TARGET[action]);
-    });
-  } catch (error) {
-    if (isXlpError(error) && error.code === 'not-found') throw await explainNotFound(session, error, name);
-    throw error;
-  }
+    } catch (error) {
+      // Unloaded behind xlp's back between its list and the action.
+      if (isXlpError(error) && error.code === 'not-found') throw notLoaded(name, await session.backend.list().catch(() => listed), error);
+      throw error;
+    }
+  });
 }
 
 const payloadName = (request: FileRequest): string => validateName(request.name ?? nameFromFile(request.file));
@@ -100,15 +107,11 @@ function end(step: Step, result: OperationResult['result'], state: OperationResu
   return { value, result, state };
 }
 
-async function explainNotFound(session: Session, error: XlpError, name: string): Promise<XlpError> {
-  const loaded = await session.backend.list().then(
-    (payloads) => payloads.map((p) => p.name).join(', ') || 'none',
-    () => undefined,
-  );
-  if (loaded === undefined) return error;
+function notLoaded(name: string, listed: readonly PayloadStatus[], cause?: XlpError): XlpError {
+  const loaded = listed.map((p) => p.name).join(', ') || 'none';
   return new XlpError('not-found', ExitCode.NOT_FOUND, `no payload named ${name} is loaded (loaded: ${loaded})`, {
     hint: "check the name with 'xlp list'",
     errno: 2,
-    detail: error.detail,
+    ...(cause?.detail === undefined ? {} : { detail: cause.detail }),
   });
 }
