@@ -10,6 +10,7 @@ import { silentReporter } from '../src/model/reporter.js';
 import { Session } from '../src/ops/session.js';
 import { processStopRequests } from '../src/ops/stop-requests.js';
 import { placesFor, type Places } from '../src/paths.js';
+import { ensurePrivateDir } from '../src/util/private-dir.js';
 import { listrReporter } from '../src/ui/listr-reporter.js';
 import { PayloadStore } from '../src/verify/store.js';
 import { BaseCommand } from './base-command.js';
@@ -90,6 +91,8 @@ export abstract class HostCommand extends BaseCommand {
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
     const journal = createCliAuditSink({ places, lockTimeoutSeconds: flags['lock-timeout'], xlpVersion: this.config.version, note: notice });
+    // Where payload copies will be staged: proven usable before anything is journaled.
+    await ensurePrivateDir(places.runtime);
     const backend = await this.connectHost(flags, places);
     const style = this.progressStyle(flags);
     const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);

@@ -93,7 +93,11 @@ function fileSetting(value: string | undefined, flag: string): string | undefine
   return checkedPath(resolve(value), flag, 'a file path');
 }
 
+/** The directory settings, each checked whether this run uses it or not: a bad one is a mistake to report now. */
+const DIRECTORY_SETTINGS = ['XLP_DATA_DIR', 'XLP_STATE_DIR', 'XLP_RUNTIME_DIR', 'XLP_CONFIG_DIR', 'XLP_SIM_ROOT'] as const;
+
 export function placesFor(options: PlaceOptions, env: Env = process.env): Places {
+  for (const name of DIRECTORY_SETTINGS) setting(env, name);
   const journal = fileSetting(options.auditLog ?? env.XLP_AUDIT_LOG, '--audit-log');
   if (!options.sim) {
     const state = stateDir(env);

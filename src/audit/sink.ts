@@ -2,11 +2,13 @@
  * The AuditSink the CLI uses: a hash-chained journal, a host lock per change, recovery of changes
  * a killed run left unfinished, optional sealing and syslog forwarding.
  */
+import { dirname } from 'node:path';
 import { describe as describeHolder, type LockOwner } from '../util/lock-file.js';
 import { isXlpError } from '../errors.js';
 import { readHistory, unresolved } from './history.js';
 import { auditError } from './journal-errors.js';
 import { lockHost } from './host-lock.js';
+import { preparePrivateDir } from './journal-file.js';
 import { Journal } from './journal-writer.js';
 import type { Actor, Resolution } from './record.js';
 import { Sealer, type SealConfig } from './seal.js';
@@ -65,6 +67,8 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
   };
 
   const hold = async (request: HoldRequest): Promise<HostHold> => {
+    // A journal that cannot be written stops the run now, before any check or change is begun.
+    await preparePrivateDir(dirname(options.journalPath));
     const lock = await lockHost({ lockDir: options.lockDir, host: request.host, command: request.command, timeoutMs: options.lockTimeoutMs, note: options.note, ...(request.signal === undefined ? {} : { signal: request.signal }) });
     if (lock.takenOverFrom !== undefined) {
       options.note(`took over the host lock of ${request.host} from ${describeHolder(lock.takenOverFrom)}, which ended without releasing it`);

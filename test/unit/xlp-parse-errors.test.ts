@@ -115,6 +115,9 @@ const TABLE: Row[] = [
   ['ENOSYS from list sizes', list(G2.listSizesFailed(38)), [G2.listSizesFailed(38)], 'host-unsupported', ExitCode.HOST_UNSUPPORTED, 38],
   ['EPERM from upload', upload(G2.uploadFailed(FILE, 1)), [G2.uploadFailed(FILE, 1)], 'host-unsupported', ExitCode.HOST_UNSUPPORTED, 1],
   ['EACCES from GET', apply(G2.statusFailed('xsa', 13)), [G2.statusFailed('xsa', 13)], 'host-unsupported', ExitCode.HOST_UNSUPPORTED, 13],
+  // The GET before it succeeded: not a privilege problem but a veto (a hook, or XSM).
+  ['EPERM from the apply hypercall', apply(G2.actionFailed('apply', 'xsa', 1)), [G2.actionFailed('apply', 'xsa', 1)], 'rejected', ExitCode.REJECTED, 1],
+  ['EACCES from the revert hypercall', action('revert', G2.actionFailed('revert', 'xsa', 13)), [G2.actionFailed('revert', 'xsa', 13)], 'rejected', ExitCode.REJECTED, 13],
   ['unknown name (GET ENOENT)', action('revert', G2.statusFailed('xsa', 2)), [G2.statusFailed('xsa', 2)], 'not-found', ExitCode.NOT_FOUND, 2],
   ['unknown name, 4.7-4.8', action('unload', G1.statusFailed('xsa', 2)), [G1.statusFailed('xsa', 2)], 'not-found', ExitCode.NOT_FOUND, 2],
   ['Operation already in progress.', apply(G2.inProgress('apply')), [G2.inProgress('apply')], 'in-progress', ExitCode.BUSY, 11],

@@ -131,6 +131,17 @@ function fromErrno(request: ToolRequest, failure: Extract<ToolFailure, { kind: '
       hint: 'Xen was built without CONFIG_LIVEPATCH: boot a hypervisor built with CONFIG_LIVEPATCH=y',
     };
   }
+  // After a successful GET the caller's privileges are not in question: the action itself was
+  // refused, by a payload hook (its return value is the errno) or by the hypervisor's policy.
+  if ((errno === Errno.EPERM || errno === Errno.EACCES) && failure.step === 'operation' && request.command in STATE_HINTS) {
+    return {
+      code: 'rejected',
+      exitCode: ExitCode.REJECTED,
+      errno,
+      message: `the hypervisor refused to ${request.command} ${name}: ${describeErrno(errno)}`,
+      hint: `a pre-${request.command === 'revert' ? 'revert' : 'apply'} hook of the payload may have vetoed it, or an XSM policy forbids it: ${XL_DMESG}`,
+    };
+  }
   if (errno === Errno.EPERM || errno === Errno.EACCES) {
     return {
       code: 'host-unsupported',
