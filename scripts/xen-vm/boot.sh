@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Boots the built hypervisor + dom0 under QEMU (TCG) in the background, under `timeout`, with dom0's ssh
 # port forwarded to 127.0.0.1 only, and returns once dom0 printed its ready marker (dropbear listening).
-# Prints KEY=VALUE lines (XEN_VM_PORT, XEN_VM_PID, XEN_VM_SSH_CONFIG, XEN_VM_BUILD_ID, XEN_VM_CONSOLE,
-# XEN_VM_BOOT_SECONDS) on stdout; scripts/xen-vm/stop.sh ends the VM.
-# Usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS]
+# Prints KEY=VALUE lines (XEN_VM_XEN, XEN_VM_PORT, XEN_VM_PID, XEN_VM_SSH_CONFIG, XEN_VM_BUILD_ID,
+# XEN_VM_CONSOLE, XEN_VM_BOOT_SECONDS) on stdout; scripts/xen-vm/stop.sh ends the VM.
+# Usage: boot.sh [--xen 4.17|4.20] [--port N] [--lifetime SECONDS] [--wait SECONDS]
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,7 +16,7 @@ while (($#)); do
     --port) port=$2; shift 2 ;;
     --lifetime) lifetime=$2; shift 2 ;;
     --wait) wait_seconds=$2; shift 2 ;;
-    *) die "unknown argument $1 (usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
+    *) die "unknown argument $1 (usage: boot.sh [--xen 4.17|4.20] [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
   esac
 done
 
@@ -115,6 +115,7 @@ CONFIG
 chmod 0600 "$XEN_VM_RUN/ssh_config"
 
 {
+  printf 'XEN_VM_XEN=%s\n' "$XLP_XEN_VERSION"
   printf 'XEN_VM_PORT=%s\n' "$use_port"
   printf 'XEN_VM_PID=%s\n' "$QEMU_PID"
   printf 'XEN_VM_SSH_CONFIG=%s\n' "$XEN_VM_RUN/ssh_config"
