@@ -1,5 +1,5 @@
 /**
- * xlp, the built CLI, against a real Xen 4.17 hypervisor over ssh. The tests check the hypervisor
+ * xlp, the built CLI, against a real Xen hypervisor (4.17 or 4.20, one per run of the tier) over ssh. The tests check the hypervisor
  * through an independent channel (raw ssh: `xl info`, `xen-livepatch list`), never through xlp alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { CliResult } from '../helpers/cli.js';
-import { inDom0, isSkip, resetHypervisor, xenVm, xlInfo, xlpOn, type XenVm } from './vm.js';
+import { inDom0, isSkip, resetHypervisor, xenLabel, xenVm, xlInfo, xlpOn, type XenVm } from './vm.js';
 
 const vmOrSkip = xenVm();
 
@@ -38,7 +38,7 @@ function expectFailure(result: CliResult, exitCode: number, code: string): { mes
   return error;
 }
 
-describe.skipIf(isSkip(vmOrSkip))('xlp against real Xen 4.17', () => {
+describe.skipIf(isSkip(vmOrSkip))(`xlp against real ${xenLabel(vmOrSkip)}`, () => {
   const vm = vmOrSkip as XenVm;
   let home: string;
   let xlp: (args: readonly string[]) => Promise<CliResult>;
