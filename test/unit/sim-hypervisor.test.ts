@@ -139,6 +139,22 @@ describe('UPLOAD', () => {
     expect(state.console).toEqual(['(XEN) livepatch: badid: check against hypervisor build-id failed']);
   });
 
+  it('logs the mismatch with both build-ids from 4.20, 4.19.1 and 4.18.4 on (Xen fa49f4be41)', () => {
+    for (const text of ['4.20.5-pre', '4.19.1', '4.18.4']) {
+      state = freshState({ buildId: XEN });
+      version = parseXenVersion(text);
+      expect(upload('badid', { id: '01', xenDepends: OTHER_XEN })).toBe(Errno.EINVAL);
+      // Xen's format string indents with no-break spaces (seen byte for byte on Debian's 4.20.5-pre).
+      expect(state.console, text).toEqual(['(XEN) livepatch: badid: build-id mismatch:', `(XEN) \u00a0 livepatch: ${OTHER_XEN}`, `(XEN) ${'\u00a0'.repeat(7)} xen: ${XEN}`]);
+    }
+    for (const text of ['4.19.0', '4.18.3', '4.17.7']) {
+      state = freshState({ buildId: XEN });
+      version = parseXenVersion(text);
+      upload('badid', { id: '01', xenDepends: OTHER_XEN });
+      expect(state.console, text).toEqual(['(XEN) livepatch: badid: check against hypervisor build-id failed']);
+    }
+  });
+
   it('answers ENODATA when Xen has no build-id', () => {
     state = freshState({ buildId: '' });
     expect(upload('a', { id: '01' })).toBe(Errno.ENODATA);
@@ -452,6 +468,14 @@ describe('console', () => {
     expect(dump[7]).toMatch(/^\(XEN\) {2}name=two state=CHECKED\(1\) /);
     expect(dump.slice(8, 10)).toEqual(['(XEN) livepatch: module metadata:', '(XEN) livepatch:   K=V']);
     expect(dump).toContain('(XEN) depend-on=01');
+  });
+
+  it("drops depend-on-xen from the 'x' dump where Xen checks it at upload (4.20, 4.19.1, 4.18.4 on)", () => {
+    version = parseXenVersion('4.20.5-pre');
+    applied('one', '01');
+    const mark = state.console.length;
+    dumpPayloads(state, version);
+    expect(newConsole(mark).slice(4)).toEqual(['(XEN) build-id=01', `(XEN) depend-on=${XEN}`]);
   });
 
   it('keeps the ring bounded, dropping the oldest lines', () => {

@@ -8,6 +8,7 @@ import { addSimFault, clearSimFaults, initSimState, readSimState } from '../../s
 import { runFakeXenLivepatch } from '../../src/host/sim/fake-xen-livepatch.js';
 import { createSimRunner } from '../../src/host/sim/sim-runner.js';
 import { resolveStatePath } from '../../src/host/sim/state-store.js';
+import { parseXenVersion } from '../../src/host/sim/xen-version.js';
 
 let dir: string;
 let statePath: string;
@@ -106,6 +107,12 @@ describe('admin API', () => {
     expect(await readSimState(statePath, {})).toEqual(state);
     const listed = await runFakeXenLivepatch([], { XLP_SIM_STATE: statePath });
     expect(listed.stderr).not.toContain('--force');
+  });
+
+  it("reads the point release from xen_extra, as `xl info` of a Debian build reports it", () => {
+    expect(parseXenVersion('4.20.5-pre')).toEqual({ text: '4.20.5-pre', major: 4, minor: 20, extra: '.5-pre', patch: 5 });
+    expect(parseXenVersion('4.17.7')).toMatchObject({ minor: 17, patch: 7 });
+    expect(parseXenVersion('4.21-unstable')).toMatchObject({ minor: 21, extra: '-unstable', patch: 0 });
   });
 
   it('refuses Xen versions it does not simulate', async () => {

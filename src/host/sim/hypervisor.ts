@@ -10,7 +10,7 @@ import { isXlpError } from '../../errors.js';
 import type { HookKind, PayloadInfo } from '../../payload/types.js';
 import { livepatchLog, printk } from './console-ring.js';
 import { takeFault } from './faults.js';
-import { hasXenDepends, type XenVersion } from './xen-version.js';
+import { checksXenBuildIdEarly, hasXenDepends, type XenVersion } from './xen-version.js';
 import {
   APPLIED,
   CHECKED,
@@ -63,6 +63,21 @@ const nameFits = (name: string): boolean => Buffer.byteLength(name, 'utf8') + 1 
 
 const find = (state: SimState, name: string): SimPayload | undefined => state.payloads.find((p) => p.name === name);
 
+const NBSP = '\u00a0';
+
+/** Xen's console line(s) for a payload whose .livepatch.xen_depends is not the running Xen's build-id. */
+function logXenBuildIdMismatch(state: SimState, version: XenVersion, name: string, xenDepends: string): void {
+  if (!checksXenBuildIdEarly(version)) {
+    livepatchLog(state, `${name}: check against hypervisor build-id failed`);
+    return;
+  }
+  // check_xen_buildid(): one printk of three lines; the continuation lines get their own "(XEN) ".
+  // Xen's format string indents them with no-break spaces (U+00A0, in UTF-8), then one space.
+  livepatchLog(state, `${name}: build-id mismatch:`);
+  printk(state, `${NBSP} livepatch: ${xenDepends}`);
+  printk(state, `${NBSP.repeat(7)} xen: ${state.xenBuildId}`);
+}
+
 /** XEN_SYSCTL_LIVEPATCH_UPLOAD. `size` is what the tool passes (the file's size); `bytes` its content. */
 export function hvUpload(state: SimState, ctx: HvContext, name: string, bytes: Uint8Array, size = bytes.length): number {
   completeDueWork(state, ctx.now);
@@ -86,7 +101,7 @@ export function hvUpload(state: SimState, ctx: HvContext, name: string, bytes: U
   if (hasXenDepends(ctx.version)) {
     if (state.xenBuildId === '') return Errno.ENODATA;
     if (info.xenDepends !== state.xenBuildId) {
-      livepatchLog(state, `${name}: check against hypervisor build-id failed`);
+      logXenBuildIdMismatch(state, ctx.version, name, info.xenDepends ?? '');
       return Errno.EINVAL;
     }
   }
@@ -322,6 +337,7 @@ export function dumpPayloads(state: SimState, version: XenVersion): void {
     });
     if (data.buildId) out(`build-id=${data.buildId}`);
     if (data.depends) out(`depend-on=${data.depends}`);
-    if (data.xenDepends && hasXenDepends(version)) out(`depend-on-xen=${data.xenDepends}`);
+    // From fa49f4be41 on, only payloads built for this Xen load at all, so the dump stops naming it.
+    if (data.xenDepends && hasXenDepends(version) && !checksXenBuildIdEarly(version)) out(`depend-on-xen=${data.xenDepends}`);
   }
 }
