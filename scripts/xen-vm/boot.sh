@@ -42,7 +42,9 @@ pick_port() {
 # `noreboot`, so a crash reboots and -no-reboot ends QEMU; commas doubled inside -initrd only.
 # One CPU: with two, a loaded host can starve one TCG vCPU past Xen's 30 ms quiesce rendezvous and an
 # apply fails with EBUSY ("Timed out on semaphore in CPU quiesce phase"): real, but not deterministic.
-XEN_CMDLINE='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 loglvl=all guest_loglvl=all'
+# console_to_ring: what dom0 writes to its console (/dev/hvc0) also lands in Xen's ring (`xl dmesg`), so
+# the differential test marks where each step's console lines begin without an `xl` run per step.
+XEN_CMDLINE='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 loglvl=all guest_loglvl=all console_to_ring'
 DOM0_CMDLINE='console=hvc0 earlyprintk=xen panic=-1 quiet'
 start_qemu() {
   # Relative file names (cwd = the build dir) keep spaces and commas of the checkout path out of -initrd.
