@@ -82,12 +82,15 @@ for tool in "${XEN_TOOLS[@]}"; do
   ln -sf "/$TOOL_DIR/$tool" "$ROOT/usr/sbin/$tool"
   copy_needed_libs "$src"
 done
-# The per-version hook (lib.sh): more programs of the tree, at the same path in dom0.
-for program in usr/sbin/dropbear "${XEN_VM_EXTRA_PROGRAMS[@]}"; do
-  [[ -f $XEN_VM_TREE/$program ]] || die "$program is not in the extracted packages"
-  mkdir -p "$(dirname "$ROOT/$program")"
-  cp "$XEN_VM_TREE/$program" "$ROOT/$program"
-  copy_needed_libs "$ROOT/$program"
+# dropbear, and the per-version hook (lib.sh): more files or folders of the tree, at the same path in
+# dom0; each ELF file among them brings the shared libraries it needs.
+for path in usr/sbin/dropbear "${XEN_VM_EXTRA_FILES[@]}"; do
+  [[ -e $XEN_VM_TREE/$path ]] || die "$path is not in the extracted packages"
+  mkdir -p "$(dirname "$ROOT/$path")"
+  cp -a "$XEN_VM_TREE/$path" "$ROOT/$path"
+  while IFS= read -r -d '' file; do
+    [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] && copy_needed_libs "$file"
+  done < <(find "$ROOT/$path" -type f -print0)
 done
 # ssh sessions then find the libraries without LD_LIBRARY_PATH.
 ldconfig -r "$ROOT"

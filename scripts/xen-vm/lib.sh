@@ -24,19 +24,20 @@ XLP_XEN_VERSION=${XLP_XEN_VERSION:-4.17}
 #                     a private apt configuration in the work directory (fetch.sh), verified with that
 #                     release's archive keys
 # XEN_VM_EXTRA_PACKAGES  more packages to fetch into the tree (the hook for, e.g., trixie's nodejs)
-# XEN_VM_EXTRA_PROGRAMS  programs of the tree (paths inside it) to copy into dom0 with their libraries
+# XEN_VM_EXTRA_FILES     files or folders of the tree (paths inside it) to copy into dom0 at the same path;
+#                        ELF files among them bring their shared libraries
 case $XLP_XEN_VERSION in
   4.17)
     XEN_VM_SUITE=bookworm
     XEN_VM_APT_SOURCE=''
     XEN_VM_EXTRA_PACKAGES=()
-    XEN_VM_EXTRA_PROGRAMS=()
+    XEN_VM_EXTRA_FILES=()
     ;;
   4.20)
     XEN_VM_SUITE=trixie
     XEN_VM_APT_SOURCE='deb http://deb.debian.org/debian trixie main'
     XEN_VM_EXTRA_PACKAGES=()
-    XEN_VM_EXTRA_PROGRAMS=()
+    XEN_VM_EXTRA_FILES=()
     ;;
   *) die "unknown Xen version '$XLP_XEN_VERSION' (known: 4.17, 4.20)" ;;
 esac
