@@ -24,7 +24,7 @@ function draft(i) {
     return { ...common, type: 'intent', controller: 'dom0', user: 'root', uid: 0, sudoUser: 'alice', pid: 4242, xlp: '0.1.0', argv: ['apply', `xsa-${i}`], stateBefore: before };
   }
   return {
-    ...common, type: 'outcome', intent: i, pid: 4242, result: 'ok', durationMs: 71, stateAfter: before,
+    ...common, type: 'outcome', intent: i, pid: 4242, result: 'done', state: 'APPLIED', durationMs: 71, stateAfter: before,
     outputs: [{ stdout: `Applying xsa-${i}... completed\n`, stderr: '', exitCode: 0 }],
   };
 }

@@ -1,15 +1,12 @@
 /**
- * What every xlp command shares: --json, one-line errors with stable exit codes, and no stack
+ * What every xlp command shares: --json, -q, one-line errors with stable exit codes, and no stack
  * traces for anything a user can cause.
  */
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import type { Interfaces } from '@oclif/core';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
-import { progressMode, type ProgressMode } from '../src/ui/progress.js';
+import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
 import { reportFailure } from '../src/ui/report-failure.js';
-
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -18,8 +15,13 @@ export abstract class BaseCommand extends Command {
     quiet: Flags.boolean({ char: 'q', summary: 'Print no progress on stderr.', helpGroup: 'GLOBAL' }),
   };
 
-  protected progress(flags: { quiet: boolean }): ProgressMode {
-    return progressMode({ quiet: flags.quiet || this.jsonEnabled() });
+  protected progressStyle(flags: { quiet: boolean }): ProgressStyle {
+    return progressStyle({ quiet: flags.quiet || this.jsonEnabled() });
+  }
+
+  /** A message for the operator on stderr, whatever the output mode (an interrupt acknowledged, a lock waited for). */
+  protected notice(message: string): void {
+    process.stderr.write(`xlp: ${message}\n`);
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
@@ -27,7 +29,7 @@ export abstract class BaseCommand extends Command {
   }
 }
 
-/** oclif's own parse errors (unknown flag, missing argument) are usage errors (exit 2). */
+/** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */
 function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
   if (isXlpError(error)) return error;
   const message = error.message
@@ -36,9 +38,7 @@ function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
-  if (error.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Missing .*required|Expected .* to be one of/.test(error.message)) {
-    return new XlpError('usage', ExitCode.USAGE, message, { hint: "see 'xlp help' for usage" });
-  }
+  if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, message, { hint: "see 'xlp help' for usage" });
   if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, message);
   return error;
 }

@@ -1,44 +1,52 @@
-/** Commands that talk to a hypervisor: how to reach it, and how long to wait for it. */
+/** Commands that talk to a hypervisor: how to reach it, where this run keeps its files, and its session. */
 import * as Flags from '@oclif/core/flags';
-import { BACKEND_KINDS, connect, type BackendKind, type Connection } from '../src/host/factory.js';
-import type { OperationContext } from '../src/ops/context.js';
-import { installInterruptHandler } from '../src/util/interrupt.js';
+import type { Backend } from '../src/host/backend.js';
+import { hostLockHolder } from '../src/audit/host-lock.js';
+import { ExitCode } from '../src/errors.js';
+import { connect } from '../src/host/factory.js';
+import type { BackendKind } from '../src/host/options.js';
+import type { RunHolder } from '../src/model/results.js';
+import { silentReporter } from '../src/model/reporter.js';
+import { Session } from '../src/ops/session.js';
+import { processStopRequests } from '../src/ops/stop-requests.js';
+import { placesFor, type Places } from '../src/paths.js';
+import { listrReporter } from '../src/ui/listr-reporter.js';
+import { PayloadStore } from '../src/verify/store.js';
 import { BaseCommand } from './base-command.js';
+import { hostFlags, hostOptions } from './host-flags.js';
 
-const group = 'HOST';
-
-export const hostFlags = {
-  backend: Flags.option({
-    options: BACKEND_KINDS,
-    default: 'xen-livepatch' as BackendKind,
-    env: 'XLP_BACKEND',
-    summary: "How to reach the hypervisor: the real xen-livepatch tool, or xlp's simulated Xen host.",
-    helpGroup: group,
-  })(),
-  host: Flags.string({ env: 'XLP_HOST', summary: 'Run on this dom0 over ssh: [user@]host[:port].', helpGroup: group }),
-  'ssh-config': Flags.string({ env: 'XLP_SSH_CONFIG', summary: 'ssh client configuration file for --host.', helpGroup: group }),
-  'xen-livepatch': Flags.string({ env: 'XLP_XEN_LIVEPATCH', summary: 'Path of the xen-livepatch binary.', helpGroup: group }),
-  xl: Flags.string({ env: 'XLP_XL', summary: 'Path of the xl binary.', helpGroup: group }),
-  'sim-state': Flags.string({ env: 'XLP_SIM_STATE', summary: 'State file of the simulated host (with --backend sim).', helpGroup: group }),
-};
+export { hostFlags };
 
 /** The audit journal; also taken by status and the audit commands. */
 export const auditLogFlag = {
-  'audit-log': Flags.string({ env: 'XLP_AUDIT_LOG', summary: 'Audit journal file (default: audit.jsonl in the state directory).', helpGroup: 'AUDIT' }),
+  'audit-log': Flags.string({
+    env: 'XLP_AUDIT_LOG',
+    summary: 'Audit journal file (default: audit.jsonl in the state directory, or in the sim root with --backend sim).',
+    helpGroup: 'AUDIT',
+  }),
 };
+
+/** A day: longer waits are typing mistakes, and a timer cannot hold more than ~24.8 days anyway. */
+const MAX_WAIT_SECONDS = 86_400;
 
 export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
+    max: MAX_WAIT_SECONDS,
     default: 30,
     env: 'XLP_TIMEOUT',
     summary: 'Seconds to wait for a busy hypervisor or an unfinished action.',
-    helpGroup: group,
+    helpGroup: 'HOST',
   }),
-  // Every changing command takes these too: it is journalled and holds the host lock.
+};
+
+/** Every changing command takes these: it is journaled and holds the host lock. */
+export const changeFlags = {
+  ...timeoutFlag,
   ...auditLogFlag,
   'lock-timeout': Flags.integer({
     min: 0,
+    max: MAX_WAIT_SECONDS,
     default: 60,
     env: 'XLP_LOCK_TIMEOUT',
     summary: 'Seconds to wait for another xlp changing the same host (the host lock).',
@@ -46,46 +54,55 @@ export const timeoutFlag = {
   }),
 };
 
-export abstract class HostCommand extends BaseCommand {
-  private connection?: Connection;
+type HostFlags = { backend: BackendKind; 'sim-state'?: string; 'audit-log'?: string } & Record<string, unknown>;
+type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number };
 
-  protected async connectHost(flags: {
-    backend: BackendKind;
-    host?: string;
-    'ssh-config'?: string;
-    'xen-livepatch'?: string;
-    xl?: string;
-    'sim-state'?: string;
-  }): Promise<Connection> {
-    this.connection = await connect({
-      backend: flags.backend,
-      host: flags.host,
-      sshConfig: flags['ssh-config'],
-      xenLivepatch: flags['xen-livepatch'],
-      xl: flags.xl,
-      simState: flags['sim-state'],
-    });
-    return this.connection;
+export abstract class HostCommand extends BaseCommand {
+  private backend?: Backend;
+
+  /** Every file and directory this run uses, checked before anything is done with them. */
+  protected places(flags: HostFlags): Places {
+    return placesFor({ sim: flags.backend === 'sim', simState: flags['sim-state'], auditLog: flags['audit-log'] });
   }
 
-  protected async operationContext(
-    flags: Parameters<HostCommand['connectHost']>[0] & { timeout: number; quiet: boolean; 'audit-log'?: string; 'lock-timeout': number },
-  ): Promise<OperationContext> {
+  protected async connectHost(flags: HostFlags, places = this.places(flags)): Promise<Backend> {
+    this.backend = await connect({ ...hostOptions(flags), ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
+    return this.backend;
+  }
+
+  /** The run changing the host right now, if one holds its lock (list and status show it). */
+  protected runInProgress(places: Places, backend: Backend): Promise<RunHolder | undefined> {
+    return hostLockHolder(places.locks, backend.host);
+  }
+
+  /**
+   * Runs `body` in a session of this host: the host lock taken once, each change journaled, stop
+   * requests (SIGINT, SIGTERM, SIGHUP) honoured between steps, progress on stderr.
+   */
+  protected async withSession<T>(flags: SessionFlags, body: (session: Session) => Promise<T>): Promise<T> {
+    const places = this.places(flags);
+    const notice = (message: string): void => this.notice(message);
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
-    const audit = createCliAuditSink({
-      auditLog: flags['audit-log'],
-      lockTimeoutSeconds: flags['lock-timeout'],
-      xlpVersion: this.config.version,
-      note: (message) => process.stderr.write(`xlp: ${message}\n`),
-    });
-    const { backend, runner } = await this.connectHost(flags);
-    installInterruptHandler(() => process.stderr.write('xlp: interrupted: finishing the current step, then stopping (Ctrl-C again stops at once)\n'));
-    return { backend, runner, timeoutMs: flags.timeout * 1000, audit, argv: process.argv.slice(2), progress: this.progress(flags) };
+    const journal = createCliAuditSink({ places, lockTimeoutSeconds: flags['lock-timeout'], xlpVersion: this.config.version, note: notice });
+    const backend = await this.connectHost(flags, places);
+    const style = this.progressStyle(flags);
+    const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);
+    const stops = processStopRequests(() => process.exit(ExitCode.INTERRUPTED));
+    try {
+      const session = await Session.open({ backend, journal, records: new PayloadStore(backend.host, places.records), reporter, stops, timeoutMs: flags.timeout * 1000, argv: process.argv.slice(2) });
+      try {
+        return await body(session);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      stops.dispose();
+    }
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
-    await this.connection?.runner.close();
+    await this.backend?.close();
     await super.finally(error);
   }
 }

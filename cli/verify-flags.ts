@@ -12,6 +12,15 @@ export const preflightFlags = {
   }),
 };
 
+/** apply and replace: skip the build-id checks, or apply bytes xlp did not upload (both journaled). */
+export const actionCheckFlags = {
+  ...preflightFlags,
+  'accept-unverified': Flags.boolean({
+    summary: 'Apply or replace a payload xlp did not upload (its bytes were never verified); recorded in the audit journal.',
+    helpGroup: group,
+  }),
+};
+
 export const integrityFlags = {
   ...preflightFlags,
   sha256: Flags.string({ summary: 'Refuse the file unless its sha256 is this (64 hex digits).', helpGroup: group }),

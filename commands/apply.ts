@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags';
 import { ActionCommand } from '../cli/action-command.js';
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
-import { hostFlags, timeoutFlag } from '../cli/host-command.js';
-import { preflightFlags } from '../cli/verify-flags.js';
+import { changeFlags, hostFlags } from '../cli/host-command.js';
+import { actionCheckFlags } from '../cli/verify-flags.js';
 
 export default class Apply extends ActionCommand {
   static override action = 'apply' as const;
@@ -13,8 +13,8 @@ ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> xsa-466', '<%= config.bin %> <%= command.id %> xsa-466 --nodeps --json'];
   static override flags = {
     ...hostFlags,
-    ...timeoutFlag,
+    ...changeFlags,
     nodeps: Flags.boolean({ summary: 'Skip the inter-payload build-id dependency check (Xen 4.14+).' }),
-    ...preflightFlags,
+    ...actionCheckFlags,
   };
 }

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import { fileArg } from '../cli/args.js';
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
 import { HostCommand, hostFlags } from '../cli/host-command.js';
-import { BACKEND_KINDS, type BackendKind } from '../src/host/factory.js';
+import { BACKEND_KINDS, type BackendKind } from '../src/host/options.js';
 import { ExitCode } from '../src/errors.js';
 import { readPayloadFile } from '../src/payload/read-file.js';
 import { inspectReport, renderInspect, type InspectReport } from '../src/verify/inspect.js';
@@ -30,8 +30,8 @@ ${EXIT_CODES_HELP}`;
     const { info } = await readPayloadFile(args.file);
     let host: { host: string; xenBuildId: string } | undefined;
     if (flags.backend !== undefined || flags.host !== undefined) {
-      const { backend, runner } = await this.connectHost({ ...flags, backend: flags.backend ?? ('xen-livepatch' as BackendKind) });
-      host = { host: runner.target, xenBuildId: await backend.hypervisorBuildId() };
+      const backend = await this.connectHost({ ...flags, backend: flags.backend ?? ('xen-livepatch' as BackendKind) });
+      host = { host: backend.host, xenBuildId: await backend.hypervisorBuildId() };
     }
     const report = inspectReport(args.file, info, host);
     this.log(renderInspect(report));

@@ -1,6 +1,7 @@
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
 import { HostCommand, hostFlags } from '../cli/host-command.js';
-import { listPayloads, type ListResult } from '../src/ops/list.js';
+import type { ListResult } from '../src/model/results.js';
+import { listPayloads } from '../src/ops/list.js';
 import { renderList } from '../src/ui/render.js';
 
 export default class List extends HostCommand {
@@ -13,8 +14,9 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<ListResult> {
     const { flags } = await this.parse(List);
-    const { backend, runner } = await this.connectHost(flags);
-    const result = await listPayloads(backend, runner.target);
+    const places = this.places(flags);
+    const backend = await this.connectHost(flags, places);
+    const result = await listPayloads(backend, await this.runInProgress(places, backend));
     this.log(renderList(result));
     return result;
   }

@@ -1,22 +1,22 @@
 import * as Flags from '@oclif/core/flags';
 import { fileArg } from '../cli/args.js';
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
-import { HostCommand, hostFlags, timeoutFlag } from '../cli/host-command.js';
+import { changeFlags, HostCommand, hostFlags } from '../cli/host-command.js';
 import { integrityFlags, verifyOptions } from '../cli/verify-flags.js';
-import { loadPayload } from '../src/ops/change.js';
-import type { OperationResult } from '../src/ops/result.js';
+import type { OperationResult } from '../src/model/results.js';
+import { loadPayload } from '../src/ops/operations.js';
 import { renderOperation } from '../src/ui/render.js';
 
 export default class Load extends HostCommand {
   static override summary = 'Upload a payload and apply it; undo the upload if the apply fails.';
-  static override description = `Stages: verify the file, upload it, apply it, confirm the state by listing again. The name defaults to the file's basename without its last extension, as xen-livepatch load does. When the apply fails, xlp unloads what this run uploaded and says so.
+  static override description = `Stages: verify the file, upload it, apply it (followed to its confirmed end). The name defaults to the file's basename without its last extension, as xen-livepatch load does. When the apply fails, xlp unloads what this run uploaded and says so.
 
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> ./xsa-466.livepatch', '<%= config.bin %> <%= command.id %> ./build/out.livepatch --name xsa-466 --json'];
   static override args = { file: fileArg };
   static override flags = {
     ...hostFlags,
-    ...timeoutFlag,
+    ...changeFlags,
     name: Flags.string({ summary: "Payload name (default: the file's basename without its extension)." }),
     nodeps: Flags.boolean({ summary: 'Skip the inter-payload build-id dependency check (Xen 4.14+).' }),
     ...integrityFlags,
@@ -24,8 +24,7 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<OperationResult> {
     const { args, flags } = await this.parse(Load);
-    const ctx = await this.operationContext(flags);
-    const result = await loadPayload(ctx, { file: args.file, name: flags.name, nodeps: flags.nodeps, verify: verifyOptions(flags) });
+    const result = await this.withSession(flags, (session) => loadPayload(session, { file: args.file, name: flags.name, nodeps: flags.nodeps, verify: verifyOptions(flags) }));
     this.log(renderOperation(result));
     return result;
   }

@@ -1,7 +1,7 @@
 import { ActionCommand } from '../cli/action-command.js';
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
-import { hostFlags, timeoutFlag } from '../cli/host-command.js';
-import { preflightFlags } from '../cli/verify-flags.js';
+import { changeFlags, hostFlags } from '../cli/host-command.js';
+import { actionCheckFlags } from '../cli/verify-flags.js';
 
 export default class Replace extends ActionCommand {
   static override action = 'replace' as const;
@@ -10,5 +10,5 @@ export default class Replace extends ActionCommand {
 
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> xsa-cumulative-3'];
-  static override flags = { ...hostFlags, ...timeoutFlag, ...preflightFlags };
+  static override flags = { ...hostFlags, ...changeFlags, ...actionCheckFlags };
 }

@@ -12,9 +12,11 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
-    const { backend, runner } = await this.connectHost(flags);
-    const [{ journalPath }, { hostStatus }, { renderStatus }] = await Promise.all([import('../src/audit/configure.js'), import('../src/audit/status.js'), import('../src/audit/render.js')]);
-    const result = await hostStatus(runner.target, await backend.list(), journalPath(flags['audit-log']));
+    const places = this.places(flags);
+    const backend = await this.connectHost(flags, places);
+    const [{ hostStatus }, { renderStatus }] = await Promise.all([import('../src/audit/status.js'), import('../src/ui/audit-render.js')]);
+    const running = await this.runInProgress(places, backend);
+    const result = await hostStatus(backend.host, await backend.list(), places.journal, running);
     this.log(renderStatus(result));
     return result;
   }

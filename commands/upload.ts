@@ -1,9 +1,9 @@
 import { fileArg, nameArg } from '../cli/args.js';
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
-import { HostCommand, hostFlags, timeoutFlag } from '../cli/host-command.js';
+import { changeFlags, HostCommand, hostFlags } from '../cli/host-command.js';
 import { integrityFlags, verifyOptions } from '../cli/verify-flags.js';
-import { uploadPayload } from '../src/ops/change.js';
-import type { OperationResult } from '../src/ops/result.js';
+import type { OperationResult } from '../src/model/results.js';
+import { uploadPayload } from '../src/ops/operations.js';
 import { renderOperation } from '../src/ui/render.js';
 
 export default class Upload extends HostCommand {
@@ -13,12 +13,11 @@ export default class Upload extends HostCommand {
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> xsa-466 ./xsa-466.livepatch'];
   static override args = { name: nameArg, file: fileArg };
-  static override flags = { ...hostFlags, ...timeoutFlag, ...integrityFlags };
+  static override flags = { ...hostFlags, ...changeFlags, ...integrityFlags };
 
   async run(): Promise<OperationResult> {
     const { args, flags } = await this.parse(Upload);
-    const ctx = await this.operationContext(flags);
-    const result = await uploadPayload(ctx, { name: args.name, file: args.file, verify: verifyOptions(flags) });
+    const result = await this.withSession(flags, (session) => uploadPayload(session, { name: args.name, file: args.file, verify: verifyOptions(flags) }));
     this.log(renderOperation(result));
     return result;
   }

@@ -44,8 +44,22 @@ await build({
 });
 
 // The entry point and `xlp list`'s fast path (cli/fast-list.ts), each one file without splitting:
-// the path monitoring polls then reads two files instead of dozens of chunks. execa stays in
-// node_modules (only the local and ssh runners load it, lazily); oclif is not loaded at all.
+// the path monitoring polls then reads two files instead of dozens of chunks; oclif is not loaded
+// at all. execa is a file of its own (one file, not the ~150 of node_modules/execa), loaded only by
+// the local and ssh runners: the simulated host never parses it.
+const execaFile = { name: 'execa-file', setup: (b) => b.onResolve({ filter: /^execa$/ }, () => ({ path: './execa.js', external: true })) };
+await build({
+  entryPoints: { execa: 'execa' },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // execa's CommonJS dependencies (cross-spawn, which) call require().
+  banner: { js: "import { createRequire as __xlpCreateRequire } from 'node:module'; const require = __xlpCreateRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 await build({
   entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts') },
   outdir: out,
@@ -53,7 +67,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['execa', './fast-list.js', './oclif-main.js'],
+  external: ['./fast-list.js', './oclif-main.js'],
+  plugins: [execaFile],
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds a real Xen livepatch payload (x86-64, payload version 2, Xen 4.14+) with gcc, objcopy and
-# ld, without Xen's source: a C replacement for one hypervisor function, its .livepatch.funcs
-# descriptor, optional hooks, .data and .modinfo, and the three build-id notes Xen requires.
+# Builds a real Xen livepatch payload (x86-64; payload version 2 for Xen 4.14+, or version 1 for Xen
+# 4.7-4.13) with gcc, objcopy and ld, without Xen's source: a C replacement for one hypervisor
+# function, its .livepatch.funcs descriptor, optional hooks, .data and .modinfo, and the three
+# build-id notes Xen requires.
 # See docs/payload.md. Used by the demo, the test suite and the real-Xen test tier.
 set -euo pipefail
 export LC_ALL=C
@@ -27,6 +28,7 @@ usage: mkpayload.sh --out FILE --xen-build-id HEX [options]
   --hook KIND          add a hook: load, unload, preapply, postapply, prerevert, postrevert (repeatable)
   --with-data          give the replacement a writable .data variable
   --no-funcs           no .livepatch.funcs section (a hooks-only payload)
+  --payload-version N  2 (default): 104-byte descriptors, Xen 4.14+; 1: 64-byte ones, Xen 4.7-4.13
 EOF
 }
 
@@ -58,6 +60,7 @@ old_size='12'
 returns='-xlp'
 with_data=0
 with_funcs=1
+payload_version=2
 modinfo=()
 hooks=()
 
@@ -75,6 +78,7 @@ while [[ $# -gt 0 ]]; do
     --hook) need_value "$@"; hooks+=("$2"); shift 2 ;;
     --with-data) with_data=1; shift ;;
     --no-funcs) with_funcs=0; shift ;;
+    --payload-version) need_value "$@"; payload_version=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
@@ -106,6 +110,7 @@ for hook in "${hooks[@]+"${hooks[@]}"}"; do
   [[ -z ${seen_hooks[$hook]:-} ]] || die "--hook $hook given twice (Xen allows one hook of each kind here)"
   seen_hooks[$hook]=1
 done
+[[ $payload_version == 1 || $payload_version == 2 ]] || die "--payload-version must be 1 or 2, got '$payload_version'"
 [[ -d $(dirname -- "$out") ]] || die "the directory of --out '$out' does not exist"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkpayload.XXXXXXXX")
@@ -154,6 +159,7 @@ if ((with_funcs)); then
     awk -v sym="xlp_${id}_new" '$4 == sym { print $2 }')
   [[ -n $new_size ]] || die "could not find the size of xlp_${id}_new in the compiled replacement"
   gcc "${cflags[@]}" "-DXLP_FUNC=$func" "-DXLP_NEW_SIZE=0x$new_size" "-DXLP_OLD_SIZE=$((10#$old_size))" \
+    "-DXLP_PAYLOAD_VERSION=$payload_version" \
     -c "$SRC_DIR/funcs.c" -o "$work/funcs.o"
   objects+=("$work/replacement.o" "$work/funcs.o")
 fi

@@ -3,33 +3,10 @@
  * what to do, and a stable exit code. Only commands print them; the library throws them.
  */
 
-/** Stable, documented process exit codes (docs/exit-codes.md). Never renumber: scripts depend on them. */
-export const ExitCode = {
-  OK: 0,
-  /** The operation failed for a reason not covered below. */
-  FAILED: 1,
-  /** Bad command line: unknown flag, bad name, missing or unreadable file argument. */
-  USAGE: 2,
-  /** This host cannot live-patch: not a Xen dom0, not root, tools missing, livepatch not built in. */
-  HOST_UNSUPPORTED: 3,
-  /** The hypervisor refused the payload (build-id mismatch, duplicate, malformed for Xen). */
-  REJECTED: 4,
-  /** The hypervisor stayed busy until --timeout ran out. */
-  BUSY: 5,
-  /** The payload is in a state that does not allow the operation (e.g. revert of a non-top payload). */
-  WRONG_STATE: 6,
-  /** No payload of that name is loaded. */
-  NOT_FOUND: 7,
-  /** The payload file failed xlp's own checks before the hypervisor was touched. */
-  INVALID_PAYLOAD: 8,
-  /** The audit journal or host lock could not be used, so nothing was changed. */
-  AUDIT: 9,
-  /** The remote host could not be reached or authenticated over ssh. */
-  REMOTE: 10,
-  /** Interrupted by SIGINT. */
-  INTERRUPTED: 130,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+import { ExitCode, type ExitCodeValue } from './model/exit-codes.js';
+import type { RollbackReport } from './model/results.js';
+
+export { ExitCode, type ExitCodeValue };
 
 export interface XlpErrorOptions {
   /** What the user should do next; shown after the message. */
@@ -38,6 +15,8 @@ export interface XlpErrorOptions {
   errno?: number;
   /** Raw output of the underlying tool, kept for --json and the audit journal. */
   detail?: { stdout?: string; stderr?: string; exitCode?: number };
+  /** What a failed change did to undo itself (src/ops/step.ts). */
+  rollback?: RollbackReport;
   cause?: unknown;
 }
 
@@ -48,6 +27,7 @@ export class XlpError extends Error {
   readonly hint?: string;
   readonly errno?: number;
   readonly detail?: XlpErrorOptions['detail'];
+  readonly rollback?: RollbackReport;
 
   constructor(code: string, exitCode: ExitCodeValue, message: string, options: XlpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -57,6 +37,7 @@ export class XlpError extends Error {
     this.hint = options.hint;
     this.errno = options.errno;
     this.detail = options.detail;
+    this.rollback = options.rollback;
   }
 
   /** The shape printed under --json and stored in the audit journal. */
@@ -68,6 +49,7 @@ export class XlpError extends Error {
       ...(this.hint === undefined ? {} : { hint: this.hint }),
       ...(this.errno === undefined ? {} : { errno: this.errno }),
       ...(this.detail === undefined ? {} : { detail: this.detail }),
+      ...(this.rollback === undefined ? {} : { rollback: this.rollback }),
     };
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base-command.js';
 import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
-import { auditLogFlag } from '../../cli/host-command.js';
+import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import { auditError } from '../../src/audit/journal-errors.js';
 import { matches } from '../../src/audit/query.js';
 import { filterFlags, recordFilter } from './log.js';
@@ -14,7 +14,7 @@ export default class AuditExport extends BaseCommand {
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> --format csv > audit.csv', '<%= config.bin %> <%= command.id %> --format jsonl --since 2026-11-01'];
   static override flags = {
-    ...auditLogFlag,
+    ...journalFlags,
     ...filterFlags,
     format: Flags.option({ options: ['jsonl', 'csv'] as const, default: 'jsonl' as const, summary: 'Output format.' })(),
   };
@@ -22,8 +22,8 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<void> {
     const { flags } = await this.parse(AuditExport);
     const filter = recordFilter(flags);
-    const [{ journalPath }, { scanJournal }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
-    const path = journalPath(flags['audit-log']);
+    const [{ scanJournal }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
+    const path = journalOf(flags);
     const out: string[] = flags.format === 'csv' ? [csvHeader()] : [];
     const scan = await scanJournal(path, (record, raw) => {
       if (!matches(filter, record as { time: string; name?: string; operation?: string })) return;

@@ -1,10 +1,11 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base-command.js';
 import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
-import { auditLogFlag } from '../../cli/host-command.js';
+import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import type { Change } from '../../src/audit/history.js';
 import type { ScanProblem } from '../../src/audit/journal-reader.js';
-import { matches, OPERATIONS, parseTime, type RecordFilter } from '../../src/audit/query.js';
+import { matches, parseTime, type RecordFilter } from '../../src/audit/query.js';
+import { OPERATIONS } from '../../src/model/vocabulary.js';
 import { ExitCode } from '../../src/errors.js';
 
 /** The filters log and export share. */
@@ -37,13 +38,13 @@ export default class AuditLog extends BaseCommand {
 
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> --since 7d', '<%= config.bin %> <%= command.id %> --name xsa-466 --op apply --json'];
-  static override flags = { ...auditLogFlag, ...filterFlags };
+  static override flags = { ...journalFlags, ...filterFlags };
 
   async run(): Promise<AuditLogResult> {
     const { flags } = await this.parse(AuditLog);
     const filter = recordFilter(flags);
-    const [{ journalPath }, { readHistory }, { renderChanges }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/history.js'), import('../../src/audit/render.js')]);
-    const path = journalPath(flags['audit-log']);
+    const [{ readHistory }, { renderChanges }] = await Promise.all([import('../../src/audit/history.js'), import('../../src/ui/audit-render.js')]);
+    const path = journalOf(flags);
     const history = await readHistory(path);
     const changes = history.changes.filter((change) => matches(filter, change));
     this.log(renderChanges(changes));

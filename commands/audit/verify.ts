@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base-command.js';
 import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
-import { auditLogFlag } from '../../cli/host-command.js';
+import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import type { VerifyResult } from '../../src/audit/verify.js';
 import { ExitCode } from '../../src/errors.js';
 
@@ -16,15 +16,15 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> --audit-log ./copy-of-audit.jsonl --allowed-signers ./allowed_signers --json',
   ];
   static override flags = {
-    ...auditLogFlag,
+    ...journalFlags,
     'seal-key': Flags.string({ env: 'XLP_AUDIT_SEAL_KEY', summary: 'HMAC key file the journal is sealed with; the seal must then be present and valid.' }),
     'allowed-signers': Flags.string({ env: 'XLP_AUDIT_ALLOWED_SIGNERS', summary: 'ssh allowed_signers file trusted for an ssh-signed seal (namespace xlp-audit).' }),
   };
 
   async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(AuditVerify);
-    const [{ journalPath }, { verifyJournal }, { renderVerify }] = await Promise.all([import('../../src/audit/configure.js'), import('../../src/audit/verify.js'), import('../../src/audit/render.js')]);
-    const result = await verifyJournal(journalPath(flags['audit-log']), { hmacKeyFile: flags['seal-key'], allowedSigners: flags['allowed-signers'] });
+    const [{ verifyJournal }, { renderVerify }] = await Promise.all([import('../../src/audit/verify.js'), import('../../src/ui/audit-render.js')]);
+    const result = await verifyJournal(journalOf(flags), { hmacKeyFile: flags['seal-key'], allowedSigners: flags['allowed-signers'] });
     this.log(renderVerify(result));
     if (!result.ok) process.exitCode = ExitCode.AUDIT;
     return result;

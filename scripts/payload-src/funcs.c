@@ -14,5 +14,5 @@ struct xlp_livepatch_func XLP_SYM(func) __attribute__((used, section(".livepatch
     .old_addr = 0,
     .new_size = XLP_NEW_SIZE,
     .old_size = XLP_OLD_SIZE,
-    .version = 2,
+    .version = XLP_PAYLOAD_VERSION,
 };

@@ -2,8 +2,8 @@
  * Builds the CLI's audit sink from its flags and environment: where the journal is, where host
  * locks live, sealing (XLP_AUDIT_SEAL_KEY or XLP_AUDIT_SEAL_SSH_KEY) and syslog (XLP_AUDIT_SYSLOG).
  */
-import { join, resolve } from 'node:path';
-import { stateDir } from '../paths.js';
+import { resolve } from 'node:path';
+import type { Places } from '../paths.js';
 import { auditError } from './journal-errors.js';
 import { currentActor } from './identity.js';
 import type { SealConfig } from './seal.js';
@@ -11,13 +11,9 @@ import { createJournalSink } from './sink.js';
 import { syslogPriority } from './syslog.js';
 import type { AuditSink } from './types.js';
 
-const defaultJournalPath = (): string => join(stateDir(), 'audit.jsonl');
-
-/** The journal named by --audit-log / XLP_AUDIT_LOG, else the default in the state directory. */
-export const journalPath = (explicit?: string): string => (explicit === undefined || explicit === '' ? defaultJournalPath() : resolve(explicit));
-
 export interface CliSinkOptions {
-  readonly auditLog?: string;
+  /** The journal and the lock directory of this run (src/paths.ts). */
+  readonly places: Pick<Places, 'journal' | 'locks'>;
   readonly lockTimeoutSeconds: number;
   readonly xlpVersion: string;
   readonly note: (message: string) => void;
@@ -43,8 +39,8 @@ export function createCliAuditSink(options: CliSinkOptions): AuditSink {
     throw auditError('audit-config', (error as Error).message, 'e.g. XLP_AUDIT_SYSLOG=authpriv.notice');
   }
   return createJournalSink({
-    journalPath: journalPath(options.auditLog),
-    lockDir: join(stateDir(), 'locks'),
+    journalPath: options.places.journal,
+    lockDir: options.places.locks,
     lockTimeoutMs: options.lockTimeoutSeconds * 1000,
     actor: currentActor(options.xlpVersion, env),
     seal: sealConfigFromEnv(env),

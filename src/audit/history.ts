@@ -2,10 +2,11 @@
  * The journal read as changes: each intent joined with its outcome, or with the recovery that
  * resolved it when its process died first. Only records of a proven chain are used.
  */
-import type { AuditOperation, AuditResult } from './types.js';
+import type { PayloadStatus } from '../model/types.js';
+import { presenceIn, type Operation, type Presence } from '../model/vocabulary.js';
 import { scanJournal, type ScanResult } from './journal-reader.js';
-import type { PayloadStatus } from '../host/backend.js';
 import type { Resolution, StoredRecord } from './record.js';
+import type { ChangeResult } from '../model/results.js';
 
 export interface Change {
   /** seq of the intent record. */
@@ -17,19 +18,21 @@ export interface Change {
   readonly sudoUser?: string;
   readonly pid: number;
   readonly argv: readonly string[];
-  readonly operation: AuditOperation;
+  readonly operation: Operation;
   readonly name: string;
+  /** The payload's presence when the change began (from the intent's state before). */
+  readonly before: Presence | 'unknown';
   readonly sha256?: string;
   readonly buildId?: string;
   readonly signer?: string;
   /** 'interrupted': the process died before writing the outcome. */
-  readonly result: AuditResult | 'interrupted';
+  readonly result: ChangeResult | 'interrupted';
   readonly finished?: string;
   readonly durationMs?: number;
   readonly errno?: number;
   readonly error?: string;
-  /** The payload's state in the outcome's stateAfter ('absent' when not listed there). */
-  readonly after?: PayloadStatus['state'] | 'absent';
+  /** The payload's presence after the change: as its outcome recorded it, or as a recovery found it. */
+  readonly after?: Presence | 'unknown';
   /** What a later run concluded from the live state, for an interrupted change. */
   readonly resolution?: Resolution & { readonly seq: number; readonly time: string };
 }
@@ -61,6 +64,7 @@ export async function readHistory(path: string, host?: string): Promise<History>
         argv: record.argv,
         operation: record.operation,
         name: record.name,
+        before: presenceIn(record.stateBefore, record.name),
         ...(record.sha256 === undefined ? {} : { sha256: record.sha256 }),
         ...(record.buildId === undefined ? {} : { buildId: record.buildId }),
         ...(record.signer === undefined ? {} : { signer: record.signer }),
@@ -76,12 +80,14 @@ export async function readHistory(path: string, host?: string): Promise<History>
         durationMs: record.durationMs,
         ...(record.error?.errno === undefined ? {} : { errno: record.error.errno }),
         ...(record.error === undefined ? {} : { error: record.error.message }),
-        ...(record.stateAfter === undefined ? {} : { after: record.stateAfter.find((p) => p.name === record.name)?.state ?? 'absent' }),
+        after: record.state,
       });
     } else {
       for (const resolution of record.resolved) {
         const change = changes.get(resolution.intent);
-        if (change !== undefined) changes.set(resolution.intent, { ...change, resolution: { ...resolution, seq: record.seq, time: record.time } });
+        if (change === undefined) continue;
+        const after = record.stateNow === undefined ? {} : { after: presenceIn(record.stateNow, resolution.name) };
+        changes.set(resolution.intent, { ...change, ...after, resolution: { ...resolution, seq: record.seq, time: record.time } });
       }
     }
   });

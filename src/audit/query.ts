@@ -1,8 +1,6 @@
 /** Filters for `xlp audit log` and `xlp audit export`: a time window, a payload name, an operation. */
 import { usageError } from '../errors.js';
-import type { AuditOperation } from './types.js';
-
-export const OPERATIONS: readonly AuditOperation[] = ['upload', 'apply', 'revert', 'unload', 'replace', 'load'];
+import type { Operation } from '../model/vocabulary.js';
 
 export interface RecordFilter {
   /** Milliseconds since the epoch, inclusive. */
@@ -10,7 +8,7 @@ export interface RecordFilter {
   /** Milliseconds since the epoch, exclusive. */
   readonly until?: number;
   readonly name?: string;
-  readonly operation?: AuditOperation;
+  readonly operation?: Operation;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

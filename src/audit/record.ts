@@ -4,9 +4,11 @@
  * member; `prev` is the hash of the line before (GENESIS for the first), `seq` its 1-based line number.
  */
 import { createHash } from 'node:crypto';
-import type { PayloadStatus, ToolOutput } from '../host/backend.js';
+import type { PayloadStatus, ToolOutput } from '../model/types.js';
+import type { Operation, Presence, Verdict } from '../model/vocabulary.js';
 import { canonicalJson } from './canonical.js';
-import type { AuditIntent, AuditOperation, AuditResult } from './types.js';
+import type { ChangeResult, RollbackReport, RunHolder } from '../model/results.js';
+import type { AuditError, AuditIntent } from './types.js';
 
 export const FORMAT_VERSION = 1;
 export const GENESIS = '0'.repeat(64);
@@ -30,12 +32,6 @@ interface Chained {
   readonly host: string;
 }
 
-export interface LockHolder {
-  readonly pid: number;
-  readonly command: string;
-  readonly host: string;
-  readonly since: string;
-}
 
 /** The intent as the operation stated it (src/audit/types.ts), chained and signed by its actor. */
 export interface IntentRecord extends Chained, Actor, AuditIntent {
@@ -47,10 +43,15 @@ export interface OutcomeRecord extends Chained {
   /** seq of the intent this finishes. */
   readonly intent: number;
   readonly pid: number;
-  readonly operation: AuditOperation;
+  readonly operation: Operation;
   readonly name: string;
-  readonly result: AuditResult;
-  readonly error?: { readonly code: string; readonly message: string; readonly errno?: number; readonly exitCode: number };
+  readonly result: ChangeResult;
+  /** The payload's presence after the change. */
+  readonly state: Presence | 'unknown';
+  readonly error?: AuditError;
+  readonly rollback?: RollbackReport;
+  /** The signal that asked the run to stop while this change was under way. */
+  readonly interrupted?: string;
   readonly durationMs: number;
   readonly stateAfter?: readonly PayloadStatus[];
   /** true when stateAfter was derived from stateBefore and the confirmed action instead of listed. */
@@ -58,12 +59,9 @@ export interface OutcomeRecord extends Chained {
   readonly outputs: readonly ToolOutput[];
 }
 
-/** What an interrupted change turned out to have done, judged from the live state. */
-export type Verdict = 'completed' | 'not-done' | 'partial' | 'in-flight' | 'unknown';
-
 export interface Resolution {
   readonly intent: number;
-  readonly operation: AuditOperation;
+  readonly operation: Operation;
   readonly name: string;
   readonly pid: number;
   readonly verdict: Verdict;
@@ -73,7 +71,7 @@ export interface Resolution {
 /** Written when a run takes over a host lock left by a process that died, with what it found. */
 export interface RecoveryRecord extends Chained, Actor {
   readonly type: 'recovery';
-  readonly lockTakenOverFrom: LockHolder;
+  readonly lockTakenOverFrom: RunHolder;
   readonly resolved: readonly Resolution[];
   readonly stateNow?: readonly PayloadStatus[];
 }

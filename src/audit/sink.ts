@@ -10,10 +10,9 @@ import { lockHost } from './host-lock.js';
 import { Journal } from './journal-writer.js';
 import type { Actor, Resolution } from './record.js';
 import { Sealer, type SealConfig } from './seal.js';
-import { stateAfterAction } from './state-after.js';
+import { judge } from '../model/vocabulary.js';
 import { syslogForwarder } from './syslog.js';
 import type { AuditEntry, AuditIntent, AuditOutcome, AuditSink, HoldRequest, HostHold } from './types.js';
-import { judge } from './verdict.js';
 
 export interface JournalSinkOptions {
   readonly journalPath: string;
@@ -43,9 +42,7 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
     const record = await journal.append({ type: 'intent', time: now(), ...options.actor, ...intent });
     return {
       finish: async (outcome: AuditOutcome) => {
-        const succeeded = outcome.result === 'ok' || outcome.result === 'unchanged';
-        const derived = outcome.stateAfter === undefined && succeeded && intent.stateBefore !== undefined ? stateAfterAction(intent.stateBefore, intent.operation, intent.name) : undefined;
-        const stateAfter = outcome.stateAfter ?? (outcome.result === 'unchanged' ? intent.stateBefore : derived);
+        const { stateAfter, ...rest } = outcome;
         const appended = journal.append({
           type: 'outcome',
           time: now(),
@@ -54,12 +51,9 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
           pid: options.actor.pid,
           operation: intent.operation,
           name: intent.name,
-          result: outcome.result,
-          ...(outcome.error === undefined ? {} : { error: outcome.error }),
+          ...rest,
           durationMs: Date.now() - started,
-          ...(stateAfter === undefined ? {} : { stateAfter }),
-          ...(outcome.stateAfter === undefined && stateAfter !== undefined ? { stateAfterDerived: true } : {}),
-          outputs: outcome.outputs ?? [],
+          ...(stateAfter === undefined ? {} : { stateAfter: stateAfter.payloads, ...(stateAfter.derived ? { stateAfterDerived: true } : {}) }),
         });
         await appended.catch((error: unknown) => {
           // Unlike an intent, a lost outcome comes after the change: say what happened to the host.
@@ -71,7 +65,7 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
   };
 
   const hold = async (request: HoldRequest): Promise<HostHold> => {
-    const lock = await lockHost({ lockDir: options.lockDir, host: request.host, command: request.command, timeoutMs: options.lockTimeoutMs, note: options.note });
+    const lock = await lockHost({ lockDir: options.lockDir, host: request.host, command: request.command, timeoutMs: options.lockTimeoutMs, note: options.note, ...(request.signal === undefined ? {} : { signal: request.signal }) });
     if (lock.takenOverFrom !== undefined) {
       options.note(`took over the host lock of ${request.host} from ${describeHolder(lock.takenOverFrom)}, which ended without releasing it`);
       // Not released when recovery fails: the lock file then still names a holder that will be gone
@@ -92,7 +86,7 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
     const pending = unresolved(changes);
     const live = pending.length === 0 ? undefined : await request.liveState();
     const resolved: Resolution[] = pending.map((change) => {
-      const judgement = judge(change.operation, change.name, live ?? []);
+      const judgement = judge(change.operation, change.name, change.before, live ?? []);
       options.note(`interrupted ${change.operation} of ${change.name} (journal record ${change.seq}, pid ${change.pid}): ${judgement.verdict}, ${judgement.explanation}`);
       return { intent: change.seq, operation: change.operation, name: change.name, pid: change.pid, ...judgement };
     });

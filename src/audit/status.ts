@@ -1,13 +1,15 @@
 /**
  * `xlp status`: the live payloads joined with what the journal knows of them (which bytes, uploaded
- * and applied when and by whom, which advisories), and everything that does not add up.
+ * and applied when and by whom, which advisories), and everything that does not add up. A run that
+ * holds the host lock right now is shown as in progress, and its unfinished change is not an anomaly.
  */
-import type { PayloadStatus } from '../host/backend.js';
-import { viewOf, type PayloadView } from '../host/payload-view.js';
+import type { PayloadStatus } from '../model/types.js';
+import { effectOf, judge, stackAfter, TARGET, type Operation } from '../model/vocabulary.js';
+import { viewOf, type PayloadView } from '../model/payload-view.js';
+import type { RunHolder } from '../model/results.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
-import { judge } from './verdict.js';
 
 export interface StatusEvent {
   readonly at: string;
@@ -37,9 +39,16 @@ export interface Anomaly {
   readonly message: string;
 }
 
+/** A run changing this host right now: it holds the host lock. */
+export interface RunInProgress extends RunHolder {
+  /** The change it has under way, when its intent is already journaled. */
+  readonly change?: { readonly operation: Operation; readonly name: string; readonly record: number };
+}
+
 export interface StatusResult {
   readonly host: string;
   readonly journal: { readonly path: string; readonly exists: boolean; readonly records: number; readonly problem?: ScanProblem };
+  readonly inProgress?: RunInProgress;
   readonly payloads: readonly StatusPayload[];
   readonly anomalies: readonly Anomaly[];
 }
@@ -52,8 +61,12 @@ interface Known {
   applied?: StatusEvent;
 }
 
-export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string): Promise<StatusResult> {
+/** `running`: the holder of the host lock, when a run holds it now (src/audit/host-lock.ts lockHolder). */
+export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string, running?: RunHolder): Promise<StatusResult> {
   const history = await readHistory(journalPath, host);
+  const pending = unresolved(history.changes);
+  // The running holder's own unfinished change is in progress, not interrupted.
+  const current = running === undefined ? undefined : pending.find((change) => change.pid === running.pid);
   const known = replay(history.changes);
   const anomalies: Anomaly[] = [];
   const { scan } = history;
@@ -62,28 +75,16 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
   }
   const payloads = live.map((payload): StatusPayload => {
     const record = known.get(payload.name);
-    if (record?.uploaded === undefined) {
+    if (record?.uploaded === undefined && payload.name !== current?.name) {
       anomalies.push({ kind: 'loaded-outside-xlp', name: payload.name, message: `${payload.name} is loaded (${payload.state}) but the journal has no upload of it on this host: it was loaded outside xlp or by another machine` });
     }
-    return {
-      ...viewOf(payload),
-      advisories: advisories(payload.metadata),
-      source: record?.uploaded === undefined ? 'outside' : 'xlp',
-      ...record,
-    };
+    return { ...viewOf(payload), advisories: advisories(payload.metadata), source: record?.uploaded === undefined ? 'outside' : 'xlp', ...record };
   });
-  const liveByName = new Map(live.map((p) => [p.name, p]));
-  for (const expected of history.lastState?.payloads ?? []) {
-    const now = liveByName.get(expected.name);
-    const where = `journal record ${history.lastState?.seq} (${history.lastState?.time})`;
-    if (now === undefined) {
-      anomalies.push({ kind: 'missing', name: expected.name, record: history.lastState?.seq, message: `${expected.name} was ${expected.state} at ${where} but is not loaded now: unloaded outside xlp, or the host rebooted` });
-    } else if (now.state !== expected.state) {
-      anomalies.push({ kind: 'state-differs', name: expected.name, record: history.lastState?.seq, message: `${expected.name} was ${expected.state} at ${where} but is ${now.state} now: changed outside xlp` });
-    }
-  }
-  for (const change of unresolved(history.changes)) {
-    const { verdict, explanation } = judge(change.operation, change.name, live);
+  // While a run changes the host, the last recorded state is expected to be out of date.
+  if (running === undefined) anomalies.push(...drift(history.lastState, live));
+  for (const change of pending) {
+    if (change === current) continue;
+    const { verdict, explanation } = judge(change.operation, change.name, change.before, live);
     anomalies.push({
       kind: 'interrupted',
       name: change.name,
@@ -91,45 +92,53 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
       message: `${change.operation} of ${change.name} by ${describeActor(change)} (journal record ${change.seq}, pid ${change.pid}, ${change.time}) never finished; judging by the live state: ${verdict}, ${explanation}. The next change of this host records the resolution`,
     });
   }
-  return { host, journal: { path: journalPath, exists: scan.exists, records: scan.records, ...(scan.problem === undefined ? {} : { problem: scan.problem }) }, payloads, anomalies };
+  return {
+    host,
+    journal: { path: journalPath, exists: scan.exists, records: scan.records, ...(scan.problem === undefined ? {} : { problem: scan.problem }) },
+    ...(running === undefined ? {} : { inProgress: { ...running, ...(current === undefined ? {} : { change: { operation: current.operation, name: current.name, record: current.seq } }) } }),
+    payloads,
+    anomalies,
+  };
+}
+
+/** Payloads the last recorded state names that the hypervisor lists differently now. */
+function drift(lastState: Awaited<ReturnType<typeof readHistory>>['lastState'], live: readonly PayloadStatus[]): Anomaly[] {
+  if (lastState === undefined) return [];
+  const liveByName = new Map(live.map((p) => [p.name, p]));
+  const where = `journal record ${lastState.seq} (${lastState.time})`;
+  return lastState.payloads.flatMap((expected): Anomaly[] => {
+    const now = liveByName.get(expected.name);
+    if (now === undefined) {
+      return [{ kind: 'missing', name: expected.name, record: lastState.seq, message: `${expected.name} was ${expected.state} at ${where} but is not loaded now: unloaded outside xlp, or the host rebooted` }];
+    }
+    if (now.state !== expected.state) {
+      return [{ kind: 'state-differs', name: expected.name, record: lastState.seq, message: `${expected.name} was ${expected.state} at ${where} but is ${now.state} now: changed outside xlp` }];
+    }
+    return [];
+  });
 }
 
 /** Replays the journal's changes of one host: what it believes is loaded, from which bytes, since when. */
 function replay(changes: readonly Change[]): Map<string, Known> {
   const known = new Map<string, Known>();
+  let stack: string[] = [];
   for (const change of changes) {
-    // A failed upload or load whose payload stayed loaded (its unload failed too) did upload it.
-    const leftLoaded = change.result === 'failed' && (change.operation === 'upload' || change.operation === 'load') && change.after !== undefined && change.after !== 'absent';
-    const partial = change.operation === 'load' && (change.resolution?.verdict === 'partial' || (leftLoaded && change.after === 'CHECKED'));
-    const took = change.result === 'ok' || change.resolution?.verdict === 'completed' || partial || leftLoaded;
-    if (!took) continue;
+    const effect = change.after === undefined ? undefined : effectOf(change.operation, change.before, change.after);
+    if (effect === undefined) continue;
     const event: StatusEvent = { at: change.finished ?? change.time, by: describeActor(change), record: change.seq };
-    const entry = known.get(change.name) ?? {};
-    switch (change.operation) {
-      case 'upload':
-      case 'load':
-        known.set(change.name, {
-          ...(change.sha256 === undefined ? {} : { sha256: change.sha256 }),
-          ...(change.buildId === undefined ? {} : { buildId: change.buildId }),
-          ...(change.signer === undefined ? {} : { signer: change.signer }),
-          uploaded: event,
-          ...(change.operation === 'load' && !partial ? { applied: event } : {}),
-        });
-        break;
-      case 'replace':
-        // Replace reverts every other applied payload.
-        for (const [name, other] of known) if (name !== change.name) known.set(name, withoutApplied(other));
-        known.set(change.name, { ...entry, applied: event });
-        break;
-      case 'apply':
-        known.set(change.name, { ...entry, applied: event });
-        break;
-      case 'revert':
-        known.set(change.name, withoutApplied(entry));
-        break;
-      case 'unload':
-        known.delete(change.name);
-        break;
+    if (TARGET[effect] === 'absent') known.delete(change.name);
+    else if (change.before === 'absent') {
+      known.set(change.name, {
+        ...(change.sha256 === undefined ? {} : { sha256: change.sha256 }),
+        ...(change.buildId === undefined ? {} : { buildId: change.buildId }),
+        ...(change.signer === undefined ? {} : { signer: change.signer }),
+        uploaded: event,
+      });
+    }
+    stack = stackAfter(stack, effect, change.name);
+    for (const [name, entry] of known) {
+      if (!stack.includes(name)) known.set(name, withoutApplied(entry));
+      else if (name === change.name && TARGET[effect] === 'APPLIED') known.set(name, { ...entry, applied: event });
     }
   }
   return known;

@@ -1,13 +1,14 @@
 /**
- * The contract between operations and the audit journal: an operation records its intent (flushed
- * to disk) before it touches the hypervisor, and its outcome afterwards.
+ * The contract between a session (src/ops/session.ts) and the audit journal: the session holds the
+ * host lock for its whole run, records each change's intent (flushed to disk) before it touches the
+ * hypervisor, and its outcome afterwards.
  */
-import type { PayloadStatus, ToolOutput } from '../host/backend.js';
-
-export type AuditOperation = 'upload' | 'apply' | 'revert' | 'unload' | 'replace' | 'load';
+import type { ChangeResult, RollbackReport } from '../model/results.js';
+import type { PayloadStatus, ToolOutput } from '../model/types.js';
+import type { Operation, Presence } from '../model/vocabulary.js';
 
 export interface AuditIntent {
-  readonly operation: AuditOperation;
+  readonly operation: Operation;
   readonly name: string;
   /** Where the change happens: 'localhost', the ssh destination, or 'sim:<state file>'. */
   readonly host: string;
@@ -18,19 +19,30 @@ export interface AuditIntent {
   readonly xenDepends?: string;
   /** Signer identity when the payload's signature was verified. */
   readonly signer?: string;
-  /** Checks the operator chose to skip (e.g. '--no-verify'), recorded so auditors see them. */
+  /** Checks the operator chose to skip (e.g. '--skip-preflight'), recorded so auditors see them. */
   readonly skippedChecks?: readonly string[];
-  readonly stateBefore?: readonly PayloadStatus[];
+  readonly stateBefore: readonly PayloadStatus[];
 }
 
-export type AuditResult = 'ok' | 'unchanged' | 'failed' | 'rolled-back';
+export interface AuditError {
+  readonly code: string;
+  readonly message: string;
+  readonly errno?: number;
+  readonly exitCode: number;
+}
 
 export interface AuditOutcome {
-  readonly result: AuditResult;
-  readonly error?: { readonly code: string; readonly message: string; readonly errno?: number; readonly exitCode: number };
-  readonly stateAfter?: readonly PayloadStatus[];
-  /** Everything the underlying tool printed during the operation, in order. */
-  readonly outputs?: readonly ToolOutput[];
+  readonly result: ChangeResult;
+  /** The payload's presence after the change. */
+  readonly state: Presence | 'unknown';
+  readonly error?: AuditError;
+  readonly rollback?: RollbackReport;
+  /** The signal that asked the run to stop while this change was under way. */
+  readonly interrupted?: string;
+  /** The host's list after the change: listed, or derived from the state before (then `derived`). */
+  readonly stateAfter?: { readonly payloads: readonly PayloadStatus[]; readonly derived: boolean };
+  /** Everything the underlying tool printed during the change, in order. */
+  readonly outputs: readonly ToolOutput[];
 }
 
 export interface AuditEntry {
@@ -44,6 +56,8 @@ export interface HoldRequest {
   readonly command: string;
   /** Reads the live state, to resolve what a killed run left unfinished. */
   readonly liveState: () => Promise<readonly PayloadStatus[]>;
+  /** Stops a wait for the lock (a stop request arrived first): nothing is changed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HostHold {
@@ -51,18 +65,12 @@ export interface HostHold {
 }
 
 export interface AuditSink {
+  /**
+   * Takes the host lock for a whole run (from its first look at the host to its last record), so
+   * two runs changing one host never interleave; resolves changes a killed run left unfinished.
+   * Throws an XlpError (exit code AUDIT) naming the holder when the lock stays taken.
+   */
+  hold(request: HoldRequest): Promise<HostHold>;
   /** Durably records the intent; throws an XlpError (exit code AUDIT) when it cannot, so nothing is changed. */
   begin(intent: AuditIntent): Promise<AuditEntry>;
-  /**
-   * Takes the host lock for one whole change (from its first look at the host to its last), so two
-   * changes of one host never interleave; resolves changes a killed run left unfinished. Throws an
-   * XlpError (exit code AUDIT) naming the holder when the lock stays taken. Sinks without a journal
-   * may omit it.
-   */
-  hold?(request: HoldRequest): Promise<HostHold>;
 }
-
-/** For read-only runs and library users who keep no journal. */
-export const noAudit: AuditSink = {
-  begin: async () => ({ finish: async () => {} }),
-};

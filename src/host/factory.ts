@@ -4,42 +4,23 @@
  */
 import { usageError } from '../errors.js';
 import type { Backend } from './backend.js';
-import type { Runner } from './runner.js';
+import type { HostOptions } from './options.js';
 
-export const BACKEND_KINDS = ['xen-livepatch', 'sim'] as const;
-export type BackendKind = (typeof BACKEND_KINDS)[number];
-
-export interface HostOptions {
-  readonly backend: BackendKind;
-  /** An ssh destination `[user@]host[:port]`; absent for this machine. */
-  readonly host?: string;
-  readonly sshConfig?: string;
-  /** Explicit tool paths; otherwise they are looked up (locally) or left to the remote PATH. */
-  readonly xenLivepatch?: string;
-  readonly xl?: string;
-  readonly simState?: string;
-}
-
-export interface Connection {
-  readonly backend: Backend;
-  readonly runner: Runner;
-}
-
-export async function connect(options: HostOptions): Promise<Connection> {
+/** `runtimeDir`: where the run stages payload copies and keeps its ssh control socket (src/paths.ts). */
+export async function connect(options: HostOptions, runtimeDir: string): Promise<Backend> {
   const { createXenLivepatchBackend } = await import('./xen-livepatch/backend.js');
   if (options.backend === 'sim') {
     if (options.host !== undefined) throw usageError('--backend sim cannot be combined with --host', 'drop one of them');
     const { createSimRunner } = await import('./sim/sim-runner.js');
-    const runner = createSimRunner(options.simState);
-    return { runner, backend: createXenLivepatchBackend(runner, { xenLivepatch: 'xen-livepatch', xl: 'xl' }) };
+    if (options.simState === undefined) throw usageError('the simulated host needs its state file', 'give --sim-state');
+    return createXenLivepatchBackend(createSimRunner(options.simState, runtimeDir), { xenLivepatch: 'xen-livepatch', xl: 'xl' });
   }
   if (options.host !== undefined) {
     const { createSshRunner } = await import('./ssh/ssh-runner.js');
-    const runner = createSshRunner(options.host, { configFile: options.sshConfig });
+    const runner = createSshRunner(options.host, { configFile: options.sshConfig, controlDirBase: runtimeDir });
     const paths = { xenLivepatch: options.xenLivepatch ?? 'xen-livepatch', xl: options.xl ?? 'xl' };
-    return { runner, backend: createXenLivepatchBackend(runner, paths) };
+    return createXenLivepatchBackend(runner, paths);
   }
   const [{ createLocalRunner }, { locateTools }] = await Promise.all([import('./local-runner.js'), import('./xen-livepatch/locate.js')]);
-  const runner = createLocalRunner();
-  return { runner, backend: createXenLivepatchBackend(runner, await locateTools(options)) };
+  return createXenLivepatchBackend(createLocalRunner(runtimeDir), await locateTools(options));
 }

@@ -7,7 +7,6 @@ import { constants } from 'node:os';
 import { ExitCode, XlpError, usageError } from '../errors.js';
 import type { RunOptions, RunResult, Runner, StagedFile } from './runner.js';
 import { stageLocally } from './staging.js';
-import { missingToolHint } from './xen-livepatch/locate.js';
 
 async function whyNotStartable(program: string, code: string | undefined): Promise<string> {
   if (code === 'ENOENT') return 'not found';
@@ -48,16 +47,17 @@ async function run(program: string, args: readonly string[], options: RunOptions
   }
   const reason = await whyNotStartable(program, result.code);
   throw new XlpError('tool-missing', ExitCode.HOST_UNSUPPORTED, `cannot run ${program}: ${reason}`, {
-    hint: missingToolHint(program),
+    hint: `install ${program.slice(program.lastIndexOf('/') + 1)} or give its full path`,
     cause: result.cause,
   });
 }
 
-export function createLocalRunner(): Runner {
+/** `runtimeDir`: where private copies of payloads are staged (never /tmp). */
+export function createLocalRunner(runtimeDir: string): Runner {
   return {
     target: 'localhost',
     run,
-    stage: (bytes: Uint8Array, basename: string): Promise<StagedFile> => stageLocally(bytes, basename),
+    stage: (bytes: Uint8Array, basename: string): Promise<StagedFile> => stageLocally(bytes, basename, runtimeDir),
     close: async () => {},
   };
 }

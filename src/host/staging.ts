@@ -1,7 +1,6 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { runtimeDir } from '../paths.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import type { StagedFile } from './runner.js';
 
@@ -17,7 +16,7 @@ export function assertSafeBasename(basename: string): void {
  * Copies payload bytes into a fresh 0700 directory as a 0600 file created exclusively, so the file
  * the tool uploads is exactly the bytes xlp verified and nobody else can replace it in between.
  */
-export async function stageLocally(bytes: Uint8Array, basename: string, baseDir = runtimeDir()): Promise<StagedFile> {
+export async function stageLocally(bytes: Uint8Array, basename: string, baseDir: string): Promise<StagedFile> {
   assertSafeBasename(basename);
   const parent = await ensurePrivateDir(baseDir);
   const dir = await mkdtemp(join(parent, 'stage-'));

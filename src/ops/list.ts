@@ -1,19 +1,12 @@
-import type { Backend, PayloadStatus } from '../host/backend.js';
-import { viewOf, type PayloadView } from '../host/payload-view.js';
+import type { Backend } from '../host/backend.js';
+import type { PayloadStatus } from '../model/types.js';
+import { viewOf } from '../model/payload-view.js';
+import type { ListedPayload, ListResult, RunHolder } from '../model/results.js';
 
-export interface ListedPayload extends PayloadView {
-  /** The .modinfo strings as key/value pairs. */
-  readonly modinfo: Readonly<Record<string, string>>;
-}
-
-export interface ListResult {
-  readonly host: string;
-  readonly payloads: readonly ListedPayload[];
-}
-
-export async function listPayloads(backend: Backend, host: string): Promise<ListResult> {
+/** `xlp list`: the hypervisor's payloads, and the run changing the host right now, if one holds its lock. */
+export async function listPayloads(backend: Backend, inProgress?: RunHolder): Promise<ListResult> {
   const payloads = await backend.list();
-  return { host, payloads: payloads.map(describePayload) };
+  return { host: backend.host, ...(inProgress === undefined ? {} : { inProgress }), payloads: payloads.map(describePayload) };
 }
 
 function describePayload(payload: PayloadStatus): ListedPayload {

@@ -4,7 +4,7 @@
  * must surface as an 'invalid-payload' error, never as a RangeError or a wrong value.
  */
 import { ExitCode, XlpError } from '../errors.js';
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 
 const HINT = 'The file is not a livepatch payload Xen can load: check the path, or rebuild the payload.';
 

@@ -82,7 +82,8 @@ export function readSymbols(elf: ElfFile, symtab: ElfSection): ElfSymbol[] {
   for (let i = 0; i < count; i++) {
     const at = i * stride;
     const nameOffset = r.u32(at);
-    const name = cString(names, nameOffset);
+    // Xen never reads symbol 0 (STN_UNDEF): a bad name there is not a defect.
+    const name = cString(names, nameOffset) ?? (i === 0 ? '' : undefined);
     if (name === undefined) {
       throw elfError(
         `symbol ${i} of ${describeSection(symtab)} has its name at byte ${nameOffset}, past the end of ` +

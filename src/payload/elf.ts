@@ -6,7 +6,7 @@
  * the section and the bytes involved; `errno` carries what Xen answers for the same defect.
  * The tables (symbols, relocations, notes) are read by elf-tables.ts. See docs/payload.md.
  */
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import { ByteReader, asIndex, cString, elfError, printable } from './elf-bytes.js';
 
 export const ELF_HEADER_SIZE = 64;
@@ -49,6 +49,9 @@ export interface ElfSection {
   readonly entsize: bigint;
 }
 
+/** The header fields Xen judges before it reads any section (livepatch_header_check). */
+export type ElfIdentity = Pick<ElfHeader, 'identVersion' | 'osabi' | 'abiVersion' | 'type' | 'machine' | 'version' | 'phnum'>;
+
 export interface ElfFile {
   readonly bytes: Uint8Array;
   readonly header: ElfHeader;
@@ -83,18 +86,28 @@ function checkIdent(r: ByteReader): void {
   }
 }
 
+const identityOf = (r: ByteReader): ElfIdentity => ({
+  identVersion: r.u8(6),
+  osabi: r.u8(7),
+  abiVersion: r.u8(8),
+  type: r.u16(0x10),
+  machine: r.u16(0x12),
+  version: r.u32(0x14),
+  phnum: r.u16(0x38),
+});
+
+/** The identity fields of an ELF header, or undefined when the bytes do not start one. */
+export function readIdentity(bytes: Uint8Array): ElfIdentity | undefined {
+  if (bytes.length < ELF_HEADER_SIZE || MAGIC.some((b, i) => bytes[i] !== b)) return undefined;
+  return identityOf(new ByteReader(bytes));
+}
+
 function readHeader(r: ByteReader): ElfHeader {
   checkIdent(r);
   const rawShoff = r.u64(0x28);
   const shoff = asIndex(rawShoff);
   const header: ElfHeader = {
-    identVersion: r.u8(6),
-    osabi: r.u8(7),
-    abiVersion: r.u8(8),
-    type: r.u16(0x10),
-    machine: r.u16(0x12),
-    version: r.u32(0x14),
-    phnum: r.u16(0x38),
+    ...identityOf(r),
     shoff: shoff ?? Number.MAX_SAFE_INTEGER,
     shentsize: r.u16(0x3a),
     shnum: r.u16(0x3c),
@@ -164,6 +177,16 @@ function placeSection(raw: RawSection, what: string, fileSize: number): { offset
   return { offset: offset ?? Number.MAX_SAFE_INTEGER, size };
 }
 
+/** Xen's alignment rules (elf_resolve_sections, 4.10+), which it checks right after the bounds. */
+function checkAlignment(raw: RawSection, what: string): void {
+  if ((raw.addralign & (raw.addralign - 1n)) !== 0n) {
+    throw elfError(`${what} has an alignment of ${raw.addralign}, not a power of two`, Errno.EOPNOTSUPP);
+  }
+  if (raw.addralign !== 0n && raw.addr % raw.addralign !== 0n) {
+    throw elfError(`${what} has address ${raw.addr}, not a multiple of its alignment ${raw.addralign}`);
+  }
+}
+
 /** Xen's elf_verify_strtab: a STRTAB section, not empty, starting and ending with NUL. */
 export function checkStringTable(section: ElfSection, bytes: Uint8Array, role: string): Uint8Array {
   const what = `the ${role} (${describeSection(section)})`;
@@ -221,7 +244,9 @@ export function readElf(bytes: Uint8Array): ElfFile {
           `${names.length}-byte section-name string table`,
       );
     }
-    const where = placeSection(raw, describeSection({ index: raw.index, name }), r.length);
+    const what = describeSection({ index: raw.index, name });
+    const where = placeSection(raw, what, r.length);
+    checkAlignment(raw, what);
     return { ...raw, name, ...where };
   });
   checkOverlaps(sections, header);

@@ -9,12 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 
+import { isXlpError } from '../errors.js';
 import { elfError } from './elf-bytes.js';
-import { SHF, sectionBytes, sectionByName } from './elf.js';
+import { SHF, readIdentity, sectionBytes, sectionByName } from './elf.js';
 import { decodeFuncs } from './funcs.js';
 import { readPayloadElf, type PayloadElf } from './payload-elf.js';
 import type { HookKind, PayloadInfo } from './types.js';
-import { HOOK_SECTIONS, SECTION_NAME, buildIdOf, xenProblems } from './xen-checks.js';
+import { HOOK_SECTIONS, SECTION_NAME, buildIdOf, identityProblem, xenProblems } from './xen-checks.js';
 
 const NOTE_SECTIONS = [SECTION_NAME.buildId, SECTION_NAME.depends, SECTION_NAME.xenDepends];
 
@@ -40,9 +41,24 @@ function writableSectionsOf(p: PayloadElf): string[] {
     .map((s) => s.name);
 }
 
+/**
+ * readPayloadElf, except that a file whose ELF header Xen refuses gets that refusal's errno: Xen
+ * judges the header before it reads any section, the reader throws at the first defect it meets.
+ */
+function readInXenOrder(bytes: Uint8Array): PayloadElf {
+  try {
+    return readPayloadElf(bytes, NOTE_SECTIONS);
+  } catch (error) {
+    const identity = readIdentity(bytes);
+    const refused = identity && identityProblem(identity);
+    if (!isXlpError(error) || !refused || error.errno === refused.errno) throw error;
+    throw elfError(`${error.message}, and ${refused.message}`, refused.errno);
+  }
+}
+
 export function parsePayload(bytes: Uint8Array): PayloadInfo {
   if (bytes.length === 0) throw elfError('the payload is empty (0 bytes)');
-  const p = readPayloadElf(bytes, NOTE_SECTIONS);
+  const p = readInXenOrder(bytes);
   const modinfo = modinfoOf(p);
   return {
     size: bytes.length,

@@ -11,7 +11,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, stat, type FileHandle } from 'node:fs/promises';
 
 import { ExitCode, XlpError, usageError } from '../errors.js';
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import { readPrefix } from '../util/read-prefix.js';
 import { printable } from './elf-bytes.js';
 import { parsePayload } from './parse.js';

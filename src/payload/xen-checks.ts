@@ -5,9 +5,9 @@
  * Xen answers and the rest is what it would answer once that is fixed. Checks that need the running
  * hypervisor (its build-id, its symbol table, other loaded payloads) belong to the callers.
  */
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import { hex, printable } from './elf-bytes.js';
-import { SHF, SHT, describeSection, sectionBytes, sectionByName, type ElfSection } from './elf.js';
+import { SHF, SHT, describeSection, sectionBytes, sectionByName, type ElfIdentity, type ElfSection } from './elf.js';
 import { SHN, noteName, type ElfNote } from './elf-tables.js';
 import { FUNC_V2_SIZE, readFuncs } from './funcs.js';
 import { R_X86_64, type PayloadElf } from './payload-elf.js';
@@ -52,19 +52,23 @@ const sizeStep: Step = (_p, size) =>
     ? problem('too-big', Errno.EINVAL, `the payload is ${size} bytes; Xen accepts at most ${MAX_PAYLOAD_SIZE} (2 MiB)`)
     : undefined;
 
-const headerStep: Step = ({ elf: { header: h } }) => {
+function headerDefect(h: ElfIdentity): PayloadProblem | undefined {
   const refuse = (what: string): PayloadProblem => problem('elf-header', Errno.EOPNOTSUPP, `${what}; Xen refuses it`);
   if (h.version !== 1 || h.identVersion !== 1) return refuse(`the ELF version is ${h.version}/${h.identVersion}, not 1`);
   if (h.abiVersion !== 0 || (h.osabi !== 0 && h.osabi !== 9)) return refuse(`the ELF OS ABI is ${h.osabi} version ${h.abiVersion}`);
   if (h.type !== ET_REL) return refuse(`the ELF type is ${h.type}, not 1 (a relocatable object, as made by ld -r)`);
   if (h.phnum !== 0) return refuse(`the file has ${h.phnum} program headers; a relocatable object has none`);
   return undefined;
-};
+}
 
-const machineStep: Step = ({ elf: { header } }) =>
-  header.machine === EM_X86_64
-    ? undefined
-    : problem('wrong-machine', Errno.EOPNOTSUPP, `the payload is built for ELF machine ${header.machine}, not x86-64 (62)`);
+const machineDefect = (h: ElfIdentity): PayloadProblem | undefined =>
+  h.machine === EM_X86_64 ? undefined : problem('wrong-machine', Errno.EOPNOTSUPP, `the payload is built for ELF machine ${h.machine}, not x86-64 (62)`);
+
+const headerStep: Step = ({ elf }) => headerDefect(elf.header);
+const machineStep: Step = ({ elf }) => machineDefect(elf.header);
+
+/** What Xen refuses in the ELF header before it reads any section (livepatch_header_check). */
+export const identityProblem = (h: ElfIdentity): PayloadProblem | undefined => headerDefect(h) ?? machineDefect(h);
 
 const symtabsOf = (p: PayloadElf): ElfSection[] => p.elf.sections.filter((s) => s.index > 0 && s.type === SHT.SYMTAB);
 
@@ -172,6 +176,10 @@ const funcsStep: Step = (p) => {
       return problem('func-version', Errno.EOPNOTSUPP, `${which()} has descriptor version ${f.version}; Xen 4.14+ needs 2`);
     }
     if (f.oldSize === 0) return problem('func-old-size', Errno.EINVAL, `${which()} has old_size 0`);
+    // Since 4.17 Xen looks the old function up before the architecture checks below.
+    if (!f.hasOldAddr && f.name === '') {
+      return problem('func-name', Errno.ENOENT, `function ${i} has neither an old address nor a readable name to look up`);
+    }
     if (!f.hasNewAddr && f.newSize > MAX_NOP_SIZE) {
       return problem('func-nop-size', Errno.EOPNOTSUPP, `${which()} NOPs out ${f.newSize} bytes; Xen can NOP at most ${MAX_NOP_SIZE}`);
     }
@@ -180,9 +188,6 @@ const funcsStep: Step = (p) => {
     }
     if (f.hasNewAddr && f.oldSize < PATCH_INSN_SIZE) {
       return problem('func-old-size', Errno.EINVAL, `${which()} has old_size ${f.oldSize}, less than the ${PATCH_INSN_SIZE}-byte jump Xen writes`);
-    }
-    if (!f.hasOldAddr && f.name === '') {
-      return problem('func-name', Errno.ENOENT, `function ${i} has neither an old address nor a readable name to look up`);
     }
   }
   return undefined;

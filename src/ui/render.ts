@@ -1,27 +1,25 @@
-import type { ListResult } from '../ops/list.js';
-import type { OperationResult } from '../ops/result.js';
+import type { ListResult, OperationResult, RunHolder } from '../model/results.js';
+import { DONE } from '../model/vocabulary.js';
 import { renderTable } from './table.js';
 
+/** "pid 123 (xlp load x.livepatch) on dom0 since 2026-12-01T10:00:00Z". */
+export const describeHolder = (holder: RunHolder): string => `pid ${holder.pid} (${holder.command}) on ${holder.host} since ${holder.since}`;
+
 export function renderList(result: ListResult): string {
-  if (result.payloads.length === 0) return `No payloads loaded on ${result.host}.`;
-  return renderTable(
+  const running = result.inProgress === undefined ? [] : [`A change is in progress: ${describeHolder(result.inProgress)}.`];
+  if (result.payloads.length === 0) return [...running, `No payloads loaded on ${result.host}.`].join('\n');
+  const table = renderTable(
     ['NAME', 'STATE', 'LAST ERROR', 'METADATA'],
     result.payloads.map((p) => [p.name, p.state, p.error === undefined ? '-' : `${p.error.name} (${p.error.message})`, p.metadata.join(';') || '-']),
   );
+  return [...running, table].join('\n');
 }
-
-const DONE: Record<OperationResult['operation'], string> = {
-  upload: 'uploaded',
-  load: 'uploaded and applied',
-  apply: 'applied',
-  revert: 'reverted',
-  unload: 'unloaded',
-  replace: 'applied, replacing all others',
-};
 
 export function renderOperation(result: OperationResult): string {
   const where = result.host === 'localhost' ? '' : ` on ${result.host}`;
-  if (result.outcome === 'unchanged') return `${result.name}: already ${result.state}${where}, nothing to do.`;
+  if (result.result === 'unchanged') return `${result.name}: already ${result.state}${where}, nothing to do.`;
   const state = result.state === 'absent' ? '' : ` (now ${result.state})`;
-  return `${result.name}: ${DONE[result.operation]}${where}${state}.`;
+  // A load of a payload an earlier run uploaded only applies it.
+  const done = result.operation === 'load' && !result.steps.includes('upload') ? 'applied (it was already uploaded)' : DONE[result.operation];
+  return `${result.name}: ${done}${where}${state}.`;
 }

@@ -6,19 +6,16 @@
  * holder so a waiting process can say who it waits for.
  */
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ExitCode, XlpError } from '../errors.js';
+import type { RunHolder } from '../model/results.js';
 import { ensurePrivateDir } from './private-dir.js';
 
-export interface LockOwner {
-  readonly pid: number;
-  readonly command: string;
-  readonly host: string;
-  readonly since: string;
-}
+/** Who holds a lock (recorded in the lock file). */
+export type LockOwner = RunHolder;
 
 export interface HeldLock {
   readonly path: string;
@@ -30,6 +27,8 @@ export interface HeldLock {
 export interface LockOptions {
   /** How long to wait for another holder; 0 fails at once. */
   readonly timeoutMs: number;
+  /** Stops the wait (a stop request): the lock is not taken, and an 'interrupted' XlpError says so. */
+  readonly signal?: AbortSignal;
   /** Describes this holder to others, e.g. "xlp apply xsa-466". */
   readonly command: string;
   /** What the lock protects, for messages: "the host lock", "the simulator state". */
@@ -40,7 +39,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   await ensurePrivateDir(dirname(path));
   const handle = await openLockFile(path);
   try {
-    const acquired = await flockDescriptor(handle.fd, options.timeoutMs);
+    const acquired = await flockDescriptor(handle.fd, options.timeoutMs, 'exclusive', options.signal);
     const recorded = await readOwner(handle);
     if (!acquired) {
       const holder = recorded === undefined ? 'another process' : describe(recorded);
@@ -84,19 +83,59 @@ async function openLockFile(path: string): Promise<FileHandle> {
   return handle;
 }
 
-function flockDescriptor(fd: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Who holds the lock at `path` right now, without waiting for it and without creating anything:
+ * undefined when nobody does (no file, an empty one, or one whose recorded holder died).
+ */
+export async function lockHolder(path: string): Promise<LockOwner | undefined> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const owner = await readOwner(handle);
+    // A shared lock can be had only while nobody holds the exclusive one; closing drops it again.
+    return owner === undefined || (await flockDescriptor(handle.fd, 0, 'shared')) ? undefined : owner;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * util-linux's flock by absolute path: a root tool must not run whatever a PATH entry offers under
+ * that name. Its Debian and Fedora homes first, then the absolute entries of PATH.
+ */
+function flockProgram(): string {
+  const dirs = ['/usr/bin', '/bin', ...(process.env.PATH ?? '').split(':').filter((dir) => dir.startsWith('/'))];
+  flockPath ??= dirs.map((dir) => `${dir}/flock`).find((path) => isExecutable(path)) ?? 'flock';
+  return flockPath;
+}
+let flockPath: string | undefined;
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function flockDescriptor(fd: number, timeoutMs: number, mode: 'exclusive' | 'shared' = 'exclusive', signal?: AbortSignal): Promise<boolean> {
   const wait = timeoutMs <= 0 ? ['--nonblock'] : ['--wait', String(timeoutMs / 1000)];
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['--exclusive', ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const child = spawn(flockProgram(), [`--${mode}`, ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], ...(signal === undefined ? {} : { signal }) });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (error: NodeJS.ErrnoException) =>
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.name === 'AbortError') {
+        reject(new XlpError('interrupted', ExitCode.INTERRUPTED, 'stopped while waiting for the lock; nothing was changed', { hint: "run 'xlp status' to see who holds it" }));
+        return;
+      }
       reject(
         new XlpError('lock-unusable', ExitCode.AUDIT, `cannot run flock to take a lock: ${error.code ?? error.message}`, {
           hint: "install util-linux (it provides 'flock')",
         }),
-      ),
-    );
+      );
+    });
     child.on('close', (code) => {
       if (code === 0) resolve(true);
       else if (code === 1 && stderr === '') resolve(false);

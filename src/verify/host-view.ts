@@ -3,10 +3,11 @@
  * and — since `list` shows neither build-ids nor apply order — xlp's own record of what it uploaded
  * and applied, cross-checked against the hypervisor's console dump where the host allows it.
  */
-import type { Backend, PayloadStatus } from '../host/backend.js';
+import type { Backend } from '../host/backend.js';
+import type { PayloadStatus } from '../model/types.js';
 import type { HookKind } from '../payload/types.js';
 import { parseLivepatchDump, type ConsoleView } from './console-dump.js';
-import { PayloadStore, reconcile, type HostRecord } from './store.js';
+import { reconcile, type HostRecord, type PayloadRecord, type PayloadRecords } from './store.js';
 
 export interface KnownPayload {
   readonly buildId?: string;
@@ -21,6 +22,11 @@ export interface HostView {
   readonly xenBuildId: string;
   readonly listed: readonly PayloadStatus[];
   readonly known: ReadonlyMap<string, KnownPayload>;
+  /**
+   * The loaded payloads whose bytes xlp can vouch for: it uploaded them itself (its record names
+   * their sha256) and the hypervisor's console does not contradict the record's build-id.
+   */
+  readonly vouched: ReadonlyMap<string, PayloadRecord>;
   /** The applied payloads bottom first, when their order is known; undefined when it is not. */
   readonly appliedOrder?: readonly string[];
   /** What the view could not establish, or where xlp's record and the hypervisor disagreed. */
@@ -41,13 +47,11 @@ export function hypervisorBuildId(backend: Backend): Promise<string> {
   return pending;
 }
 
-export async function gatherHostView(backend: Backend, store: PayloadStore, listed: readonly PayloadStatus[]): Promise<HostView> {
-  // Three independent reads, each a process (an ssh round trip remotely): run them side by side.
-  const [xenBuildId, stored, console] = await Promise.all([
-    hypervisorBuildId(backend),
-    store.read(),
-    listed.length > 0 ? readConsole(backend) : Promise.resolve(undefined),
-  ]);
+export async function gatherHostView(backend: Backend, records: PayloadRecords, listed: readonly PayloadStatus[]): Promise<HostView> {
+  // Independent reads, each a process (an ssh round trip remotely): run them side by side. The
+  // console dump names the hypervisor's build-id too, so `xl info` runs only when there is no dump.
+  const [stored, console] = await Promise.all([records.read(), listed.length > 0 ? readConsole(backend) : Promise.resolve(undefined)]);
+  const xenBuildId = console?.xenBuildId ?? (await hypervisorBuildId(backend));
   const record = reconcile(stored, listed, xenBuildId);
   const notes: string[] = [];
   const known = new Map<string, KnownPayload>();
@@ -58,11 +62,11 @@ export async function gatherHostView(backend: Backend, store: PayloadStore, list
   }
   const unknown = listed.filter((p) => !known.has(p.name)).map((p) => p.name);
   if (unknown.length > 0) notes.push(`build-ids unknown for ${unknown.join(', ')} (not uploaded by xlp, and not in the console dump)`);
-  return { xenBuildId, listed, known, ...appliedOrder(record, listed, known), notes };
+  const vouched = new Map(Object.entries(record.payloads).filter(([name]) => known.get(name)?.source === 'record'));
+  return { xenBuildId, listed, known, vouched, ...appliedOrder(record, listed, known), notes };
 }
 
 async function readConsole(backend: Backend): Promise<ConsoleView | undefined> {
-  if (backend.livepatchConsole === undefined) return undefined;
   const text = await backend.livepatchConsole().catch(() => undefined);
   return text === undefined ? undefined : parseLivepatchDump(text);
 }

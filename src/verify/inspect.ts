@@ -3,7 +3,7 @@
  * hypervisor, and everything Xen would refuse, from the file alone (and, optionally, against one
  * host's build-id). The report is a plain JSON value; renderInspect() is its text form.
  */
-import { errnoInfo } from '../host/errno.js';
+import { errnoInfo } from '../model/errno.js';
 import type { PayloadInfo } from '../payload/types.js';
 
 export interface InspectedFunc {

@@ -13,7 +13,7 @@
  * payload xlp did not upload, an apply order it does not know) is reported, never guessed.
  */
 import { ExitCode, XlpError } from '../errors.js';
-import { Errno } from '../host/errno.js';
+import { Errno } from '../model/errno.js';
 import type { HookKind } from '../payload/types.js';
 import type { HostView, KnownPayload } from './host-view.js';
 

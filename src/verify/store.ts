@@ -11,7 +11,8 @@ import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, XlpError } from '../errors.js';
-import type { PayloadStatus } from '../host/backend.js';
+import type { PayloadStatus } from '../model/types.js';
+import { stackAfter, TARGET, type Operation } from '../model/vocabulary.js';
 import type { HookKind } from '../payload/types.js';
 import { dataDir } from '../paths.js';
 import { acquireLock } from '../util/lock-file.js';
@@ -24,6 +25,8 @@ export interface PayloadRecord {
   readonly depends?: string;
   readonly xenDepends?: string;
   readonly hooks: readonly HookKind[];
+  /** The allowed-signers principal whose signature was verified before the upload. */
+  readonly signer?: string;
   readonly uploadedAt: string;
 }
 
@@ -51,7 +54,16 @@ export function hostFileName(host: string): string {
 
 export const storeDir = (base = dataDir()): string => join(base, 'hosts');
 
-export class PayloadStore {
+/** xlp's record of one host, handed to the operations through the session (a file in production). */
+export interface PayloadRecords {
+  readonly host: string;
+  /** The record as last written (empty when there is none). */
+  read(): Promise<HostRecord>;
+  /** Read-modify-write, serialised against other xlp processes; `change` must be quick and must not touch the hypervisor. */
+  update(change: (record: HostRecord) => HostRecord): Promise<HostRecord>;
+}
+
+export class PayloadStore implements PayloadRecords {
   private readonly path: string;
 
   constructor(
@@ -149,26 +161,13 @@ export function reconcile(record: HostRecord, listed: readonly PayloadStatus[], 
   return { ...record, xenBuildId, payloads, applied };
 }
 
-/** What an operation that succeeded did to the stack. */
-export type StoreChange =
-  | { readonly kind: 'uploaded'; readonly name: string; readonly record: PayloadRecord }
-  | { readonly kind: 'applied' | 'replaced' | 'reverted' | 'unloaded'; readonly name: string };
-
-export function applyChange(record: HostRecord, change: StoreChange): HostRecord {
-  const without = record.applied.filter((name) => name !== change.name);
-  switch (change.kind) {
-    case 'uploaded':
-      return { ...record, payloads: { ...record.payloads, [change.name]: change.record }, applied: without };
-    case 'applied':
-      return { ...record, applied: [...without, change.name] };
-    case 'replaced':
-      return { ...record, applied: [change.name] };
-    case 'reverted':
-      return { ...record, applied: without };
-    case 'unloaded': {
-      const payloads = { ...record.payloads };
-      delete payloads[change.name];
-      return { ...record, payloads, applied: without };
-    }
-  }
+/**
+ * The record after `operation` on `name` succeeded: what an upload brought (`uploaded`), the applied
+ * stack as the vocabulary moves it, and an unloaded payload forgotten.
+ */
+export function recordChange(record: HostRecord, operation: Operation, name: string, uploaded?: PayloadRecord): HostRecord {
+  const payloads = { ...record.payloads };
+  if (uploaded !== undefined) payloads[name] = uploaded;
+  if (TARGET[operation] === 'absent') delete payloads[name];
+  return { ...record, payloads, applied: stackAfter(record.applied, operation, name) };
 }

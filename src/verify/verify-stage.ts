@@ -1,20 +1,25 @@
 /**
- * What the operations call before they touch the hypervisor (src/ops/change.ts), in this order:
+ * What the operations ask before they touch the hypervisor, in this order:
  *   1. integrity: --sha256 pin, then the signature (required by config, or asked for with --signature);
  *   2. the file itself: everything Xen 4.14+ would refuse (PayloadInfo.problems);
- *   3. pre-flight against the host: build-ids (src/verify/preflight.ts).
- * 2 and 3 are skipped only by --skip-preflight; what was skipped or could not be checked is
- * returned so the audit journal and the operator hear about it. After a change succeeds,
- * recordOutcome() keeps xlp's per-host record of uploads and apply order up to date.
+ *   3. identity: a payload already loaded under the name counts as this file only when xlp uploaded
+ *      these very bytes (same sha256 in its record) and the hypervisor does not contradict that;
+ *      apply and replace need a payload xlp can vouch for the same way;
+ *   4. pre-flight against the host: build-ids (src/verify/preflight.ts).
+ * 2 and 4 are skipped only by --skip-preflight, 3 only by --accept-unverified (for apply and
+ * replace); what was skipped or could not be checked is returned so the journal and the operator
+ * hear about it.
  */
 import { ExitCode, XlpError } from '../errors.js';
-import type { Backend, PayloadStatus } from '../host/backend.js';
-import { Errno, errnoInfo } from '../host/errno.js';
+import type { Backend } from '../host/backend.js';
+import { Errno, errnoInfo } from '../model/errno.js';
+import type { PayloadStatus } from '../model/types.js';
+import type { PayloadState } from '../model/vocabulary.js';
 import type { PayloadInfo } from '../payload/types.js';
-import { gatherHostView } from './host-view.js';
+import { gatherHostView, type HostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
 import { runPreflight, type PayloadIds } from './preflight.js';
-import { PayloadStore, applyChange, type StoreChange } from './store.js';
+import type { PayloadRecord, PayloadRecords } from './store.js';
 
 export interface VerifyOptions extends IntegrityOptions {
   /** Skip the checks of the file's structure and against the host (recorded as skipped). */
@@ -32,61 +37,69 @@ export interface VerifyOutcome {
 
 export interface HostAccess {
   readonly backend: Backend;
-  /** The runner's target, which names the host's record. */
-  readonly host: string;
+  /** xlp's record of what it uploaded to this host and the order it applied it in. */
+  readonly records: PayloadRecords;
 }
 
 export const SKIP_PREFLIGHT = '--skip-preflight';
+export const ACCEPT_UNVERIFIED = '--accept-unverified';
 
 export interface FileCheck {
   readonly operation: 'upload' | 'load';
   readonly name: string;
   readonly file: string;
-  readonly bytes: Uint8Array;
   readonly info: PayloadInfo;
+  readonly bytes: Uint8Array;
   readonly listed: readonly PayloadStatus[];
   readonly nodeps: boolean;
   readonly options: VerifyOptions;
 }
 
 export interface FileVerdict extends VerifyOutcome {
-  /**
-   * The same payload (same build-id, by xlp's record or the hypervisor's console) is already loaded
-   * under this name, in this state: a re-run has nothing to upload.
-   */
-  readonly present?: PayloadStatus['state'];
+  /** These very bytes are already loaded under the name, in this state: a re-run has nothing to upload. */
+  readonly present?: PayloadState;
 }
 
 export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Promise<FileVerdict> {
   const integrity = await verifyIntegrity(check.file, check.bytes, check.info, check.options);
-  const skippedChecks = [...integrity.skipped];
+  const base = { ...withSigner(integrity.signer), passed: integrity.passed };
   const existing = check.listed.find((p) => p.name === check.name);
   if (check.options.skipPreflight === true) {
-    if (existing !== undefined) throw nameTaken(check.name, existing);
-    return { ...withSigner(integrity.signer), passed: integrity.passed, unchecked: [], skippedChecks: [...skippedChecks, SKIP_PREFLIGHT] };
+    // Identity is not a pre-flight check: even unchecked, only the very same bytes count as present.
+    const present = existing === undefined ? undefined : identify(check, existing, (await host.records.read()).payloads[check.name]);
+    return { ...base, unchecked: [], skippedChecks: [...integrity.skipped, SKIP_PREFLIGHT], ...(present === undefined ? {} : { present }) };
   }
   refuseProblems(check.file, check.info);
-  const view = await gatherHostView(host.backend, new PayloadStore(host.host), check.listed);
+  const view = await gatherHostView(host.backend, host.records, check.listed);
   const passed = [...integrity.passed, 'the file is acceptable to Xen 4.14+'];
   if (existing !== undefined) {
-    const loaded = view.known.get(check.name)?.buildId;
-    if (loaded === undefined || loaded !== check.info.buildId) throw nameTaken(check.name, existing, loaded, check.info.buildId);
-    passed.push(`${check.name} is already loaded (${existing.state}) with this build-id`);
+    const present = identify(check, existing, view.vouched.get(check.name));
+    passed.push(`${check.name} is already loaded (${present}) with these very bytes (sha256 ${check.info.sha256})`);
     // A CHECKED copy is applied by load: the apply checks still apply to it.
-    const apply = check.operation === 'load' && existing.state === 'CHECKED' ? runPreflight({ operation: 'apply', name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }) : undefined;
-    return { ...withSigner(integrity.signer), passed: [...passed, ...(apply?.passed ?? [])], unchecked: [...view.notes, ...(apply?.unchecked ?? [])], skippedChecks, present: existing.state };
+    const apply = check.operation === 'load' && present === 'CHECKED' ? runPreflight({ operation: 'apply', name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }) : undefined;
+    return { ...base, passed: [...passed, ...(apply?.passed ?? [])], unchecked: [...view.notes, ...(apply?.unchecked ?? [])], skippedChecks: [...integrity.skipped], present };
   }
   const report = runPreflight({ operation: check.operation, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view });
-  return { ...withSigner(integrity.signer), passed: [...passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks };
+  return { ...base, passed: [...passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks: [...integrity.skipped] };
 }
 
-/** The name is taken by a payload that is not (or not provably) this one. */
-function nameTaken(name: string, existing: PayloadStatus, loadedId?: string, fileId?: string): XlpError {
-  const which = loadedId === undefined ? 'a payload whose build-id xlp cannot establish' : `a different payload (build-id ${loadedId}; this file's is ${fileId ?? 'missing'})`;
-  return new XlpError('rejected', ExitCode.REJECTED, `the name ${name} is taken by ${which}, ${existing.state}`, {
-    hint: `choose another name with --name, or revert and unload ${name} first`,
-    errno: Errno.EEXIST,
-  });
+/** The loaded payload is this file when xlp's (reconciled, uncontradicted) record has its sha256; anything else is refused. */
+function identify(check: FileCheck, existing: PayloadStatus, record: PayloadRecord | undefined): PayloadState {
+  if (record === undefined) throw unverified(check.name, existing, `it was not uploaded by xlp from this machine, or its record no longer matches the hypervisor`, `unload it (xlp unload ${check.name}) and load the file again`);
+  if (record.sha256 !== check.info.sha256) {
+    const loaded = `build-id ${record.buildId ?? 'none'}, sha256 ${record.sha256}`;
+    const file = `build-id ${check.info.buildId ?? 'none'}, sha256 ${check.info.sha256}`;
+    throw new XlpError('rejected', ExitCode.REJECTED, `the name ${check.name} is taken by a different payload (${loaded}; this file's: ${file}), ${existing.state}`, {
+      hint: `choose another name with --name, or revert and unload ${check.name} first`,
+      errno: Errno.EEXIST,
+    });
+  }
+  if (existing.state === 'unknown') throw unverified(check.name, existing, 'the hypervisor lists it in an unknown state', 'inspect it with xlp list and xl dmesg');
+  return existing.state;
+}
+
+function unverified(name: string, existing: PayloadStatus, why: string, hint: string): XlpError {
+  return new XlpError('unverified', ExitCode.UNVERIFIED, `xlp cannot vouch for the payload loaded as ${name} (${existing.state}): ${why}`, { hint, errno: Errno.EEXIST });
 }
 
 export interface ActionCheck {
@@ -95,52 +108,34 @@ export interface ActionCheck {
   /** The host's list, taken once by the operation (it is also the audit's state before). */
   readonly listed: readonly PayloadStatus[];
   readonly nodeps: boolean;
-  readonly options: Pick<VerifyOptions, 'skipPreflight'>;
+  readonly skipPreflight: boolean;
+  /** Apply or replace a payload xlp cannot vouch for (recorded as a skipped check). */
+  readonly acceptUnverified: boolean;
 }
 
 export async function verifyAction(host: HostAccess, check: ActionCheck): Promise<VerifyOutcome> {
-  if (check.options.skipPreflight === true) return { passed: [], unchecked: [], skippedChecks: [SKIP_PREFLIGHT] };
-  const { listed } = check;
+  const listed = check.listed.find((p) => p.name === check.name);
   // Unknown names and wrong states are the action's to report, with the tool's own words.
-  if (!listed.some((p) => p.name === check.name)) return { passed: [], unchecked: [], skippedChecks: [] };
-  const view = await gatherHostView(host.backend, new PayloadStore(host.host), listed);
+  if (listed === undefined || listed.state !== 'CHECKED') return { passed: [], unchecked: [], skippedChecks: [] };
+  const view = await gatherHostView(host.backend, host.records, check.listed);
+  const vouch = vouchFor(view, check, listed);
+  if (check.skipPreflight) return { ...vouch, skippedChecks: [...vouch.skippedChecks, SKIP_PREFLIGHT] };
   const known = view.known.get(check.name);
   const report = runPreflight({ operation: check.operation, name: check.name, ...(known === undefined ? {} : { payload: known }), nodeps: check.nodeps, view });
-  return { passed: report.passed, unchecked: [...view.notes, ...report.unchecked], skippedChecks: [] };
+  return { passed: [...vouch.passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks: vouch.skippedChecks };
 }
 
-export interface RunOutcome {
-  readonly operation: 'upload' | 'load' | 'apply' | 'replace' | 'revert' | 'unload';
-  readonly name: string;
-  readonly payload?: { readonly info: PayloadInfo };
-  /** This run uploaded the payload (and did not unload it again). */
-  readonly uploaded: boolean;
-  /** The action changed the hypervisor (not "No action needed."). */
-  readonly done: boolean;
+/** The bytes about to be applied must be bytes xlp uploaded and verified, or the operator must say so. */
+function vouchFor(view: HostView, check: ActionCheck, listed: PayloadStatus): VerifyOutcome {
+  const record = view.vouched.get(check.name);
+  if (record !== undefined) return { ...withSigner(record.signer), passed: [`${check.name} holds the bytes xlp uploaded (sha256 ${record.sha256})`], unchecked: [], skippedChecks: [] };
+  if (check.acceptUnverified) return { passed: [], unchecked: [], skippedChecks: [`${ACCEPT_UNVERIFIED}: ${check.operation} of ${check.name}, whose bytes xlp did not upload`] };
+  throw unverified(check.name, listed, 'xlp did not upload it (or its record no longer matches the hypervisor), so the bytes it would apply were never verified', `unload it and load the payload file with xlp, or pass ${ACCEPT_UNVERIFIED} to ${check.operation} it anyway (journaled)`);
 }
 
-/**
- * Records what a run changed. Never fails the operation, whose change is already made: a record
- * that missed an update only makes later checks say "unknown", because every use reconciles it.
- */
-export async function recordOutcome(host: HostAccess, outcome: RunOutcome): Promise<void> {
-  const changes: StoreChange[] = [];
-  if (outcome.uploaded && outcome.payload !== undefined) changes.push(uploadedChange(outcome.name, outcome.payload.info));
-  if (outcome.done && outcome.operation !== 'upload') changes.push({ kind: ACTION_CHANGE[outcome.operation], name: outcome.name });
-  if (changes.length === 0) return;
-  await new PayloadStore(host.host)
-    .update((record) => changes.reduce(applyChange, record))
-    .catch(() => undefined);
-}
-
-const ACTION_CHANGE = { load: 'applied', apply: 'applied', replace: 'replaced', revert: 'reverted', unload: 'unloaded' } as const;
-
-function uploadedChange(name: string, info: PayloadInfo): StoreChange {
-  return {
-    kind: 'uploaded',
-    name,
-    record: { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, uploadedAt: new Date().toISOString() },
-  };
+/** The record xlp keeps of a payload it uploaded. */
+export function uploadRecord(info: PayloadInfo, signer: string | undefined, now = new Date()): PayloadRecord {
+  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString() };
 }
 
 function refuseProblems(file: string, info: PayloadInfo): void {
@@ -153,7 +148,7 @@ function refuseProblems(file: string, info: PayloadInfo): void {
   });
 }
 
-const idsOf = (info: PayloadInfo): PayloadIds => ({
+const idsOf = (info: PayloadInfo): PayloadIds & { hooks: PayloadInfo['hooks'] } => ({
   ...(info.buildId === undefined ? {} : { buildId: info.buildId }),
   ...(info.depends === undefined ? {} : { depends: info.depends }),
   ...(info.xenDepends === undefined ? {} : { xenDepends: info.xenDepends }),

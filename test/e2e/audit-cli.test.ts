@@ -41,7 +41,7 @@ describe('what a change records', () => {
       seq: 1, type: 'intent', operation: 'load', name: 'xsa-460', host: `sim:${host.statePath}`, user: 'root', sudoUser: 'alice',
       argv: ['load', file, '--name', 'xsa-460', '-q', ...host.flags], sha256: await sha256(file), buildId: await readelfBuildId(file), stateBefore: [],
     });
-    expect(outcome).toMatchObject({ seq: 2, type: 'outcome', intent: 1, result: 'ok', stateAfter: [{ name: 'xsa-460', state: 'APPLIED' }] });
+    expect(outcome).toMatchObject({ seq: 2, type: 'outcome', intent: 1, result: 'done', stateAfter: [{ name: 'xsa-460', state: 'APPLIED' }] });
     expect(JSON.stringify(outcome?.outputs)).toContain('Applying xsa-460... completed');
     expect(outcome?.durationMs).toEqual(expect.any(Number));
 

@@ -21,9 +21,11 @@ export interface SimHost {
 }
 
 export function simHost(home: string, extraEnv: Record<string, string> = {}): SimHost {
-  const env = isolatedEnv(home, { XLP_SIM_BUILD_ID: TEST_XEN_BUILD_ID, ...extraEnv });
   const statePath = join(home, 'sim', 'state.json');
-  const journal = join(home, 'state', 'audit.jsonl');
+  // In the environment too, so that the audit commands find this simulated host's journal.
+  const env = isolatedEnv(home, { XLP_SIM_BUILD_ID: TEST_XEN_BUILD_ID, XLP_BACKEND: 'sim', XLP_SIM_STATE: statePath, ...extraEnv });
+  // The simulated host keeps its journal in its own root (the state file's directory).
+  const journal = extraEnv.XLP_AUDIT_LOG ?? join(home, 'sim', 'audit.jsonl');
   const flags = ['--backend', 'sim', '--sim-state', statePath];
   return {
     env,

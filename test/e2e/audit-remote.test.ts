@@ -28,7 +28,8 @@ describe.runIf(enabled)('the journal of a remote change', () => {
   });
 
   it('is kept on the controlling machine, naming the remote host and this controller', async () => {
-    const host = simHost(join(home, 'controller'));
+    // A real (remote) host: the controller's own journal, not a simulated host's.
+    const host = simHost(join(home, 'controller'), { XLP_BACKEND: 'xen-livepatch', XLP_AUDIT_LOG: join(home, 'controller', 'state', 'audit.jsonl') });
     const remoteState = join(home, 'remote', 'state.json');
     const tool = async (name: string): Promise<string> => {
       const path = join(home, `remote-${name}`);
@@ -45,7 +46,7 @@ describe.runIf(enabled)('the journal of a remote change', () => {
     expect(load.exitCode, load.stderr).toBe(0);
     const [intent, outcome] = await host.records();
     expect(intent).toMatchObject({ type: 'intent', operation: 'load', name: 'remote-fix', controller: hostname(), host: expect.stringContaining('127.0.0.1') });
-    expect(outcome).toMatchObject({ type: 'outcome', result: 'ok', host: intent?.host });
+    expect(outcome).toMatchObject({ type: 'outcome', result: 'done', host: intent?.host });
     const status = json<{ payloads: Array<{ name: string; source: string }> }>(await host.xlp(['status', '--json', ...remote]));
     expect(status.payloads).toEqual([expect.objectContaining({ name: 'remote-fix', source: 'xlp' })]);
   });

@@ -51,7 +51,7 @@ describe('load, revert, unload', () => {
     const { result, body } = await sim.json('load', base);
     expect(result.exitCode).toBe(0);
     const name = base.split('/').pop()?.replace(/\.[^.]*$/, '');
-    expect(body).toMatchObject({ operation: 'load', name, outcome: 'done', state: 'APPLIED' });
+    expect(body).toMatchObject({ operation: 'load', name, result: 'done', state: 'APPLIED' });
     expect(body.sha256).toBe(createHash('sha256').update(await readFile(base)).digest('hex'));
     expect(body.buildId).toBe(await buildIdOf(base));
     expect(body.checks).toMatchObject({ unchecked: [], skipped: [] });
@@ -83,17 +83,17 @@ describe('load, revert, unload', () => {
     expect(again.stdout).toBe('xsa: already APPLIED on ' + `sim:${sim.statePath}, nothing to do.\n`);
     await sim.xlp('revert', 'xsa');
     const { body } = await sim.json('revert', 'xsa');
-    expect(body.outcome).toBe('unchanged');
+    expect(body.result).toBe('unchanged');
   });
 
   it('re-runs of load and upload with the same file change nothing and exit 0', async () => {
     expect((await sim.xlp('load', base, '--name', 'xsa')).exitCode).toBe(0);
-    const again = await sim.json<{ outcome: string; state: string; checks: { passed: string[] } }>('load', base, '--name', 'xsa');
+    const again = await sim.json<{ result: string; state: string; checks: { passed: string[] } }>('load', base, '--name', 'xsa');
     expect(again.result.exitCode).toBe(0);
-    expect(again.body).toMatchObject({ outcome: 'unchanged', state: 'APPLIED' });
-    expect(again.body.checks.passed).toContain('xsa is already loaded (APPLIED) with this build-id');
-    const upload = await sim.json<{ outcome: string; state: string }>('upload', 'xsa', base);
-    expect(upload.body).toMatchObject({ outcome: 'unchanged', state: 'APPLIED' });
+    expect(again.body).toMatchObject({ result: 'unchanged', state: 'APPLIED', steps: [] });
+    expect(again.body.checks.passed).toContainEqual(expect.stringMatching(/^xsa is already loaded \(APPLIED\) with these very bytes \(sha256 [0-9a-f]{64}\)$/));
+    const upload = await sim.json<{ result: string; state: string }>('upload', 'xsa', base);
+    expect(upload.body).toMatchObject({ result: 'unchanged', state: 'APPLIED' });
     expect(await names()).toEqual([['xsa', 'APPLIED']]);
   });
 
@@ -101,7 +101,7 @@ describe('load, revert, unload', () => {
     await sim.xlp('upload', 'xsa', base);
     const { result, body } = await sim.json('load', base, '--name', 'xsa');
     expect(result.exitCode).toBe(0);
-    expect(body).toMatchObject({ outcome: 'done', state: 'APPLIED' });
+    expect(body).toMatchObject({ result: 'done', state: 'APPLIED', steps: ['apply'] });
     expect(await names()).toEqual([['xsa', 'APPLIED']]);
   });
 
@@ -109,7 +109,7 @@ describe('load, revert, unload', () => {
     await sim.xlp('load', base, '--name', 'xsa');
     const { result, body } = await sim.json<{ error: { code: string; message: string } }>('load', withMeta, '--name', 'xsa');
     expect(result.exitCode).toBe(4);
-    expect(body.error.message).toContain(`the name xsa is taken by a different payload (build-id ${await buildIdOf(base)}; this file's is ${await buildIdOf(withMeta)}), APPLIED`);
+    expect(body.error.message).toMatch(new RegExp(`^the name xsa is taken by a different payload \\(build-id ${await buildIdOf(base)}, sha256 [0-9a-f]{64}; this file's: build-id ${await buildIdOf(withMeta)}, sha256 [0-9a-f]{64}\\), APPLIED$`));
     expect(await names()).toEqual([['xsa', 'APPLIED']]);
   });
 
@@ -154,7 +154,7 @@ describe('the applied stack', () => {
     await sim.xlp('upload', 'cumulative', withMeta);
     const { result, body } = await sim.json('replace', 'cumulative');
     expect(result.exitCode).toBe(0);
-    expect(body).toMatchObject({ operation: 'replace', state: 'APPLIED', outcome: 'done' });
+    expect(body).toMatchObject({ operation: 'replace', state: 'APPLIED', result: 'done' });
     expect(await names()).toEqual([
       ['bottom', 'CHECKED'],
       ['top', 'CHECKED'],
@@ -167,17 +167,23 @@ describe('rollback', () => {
   it('unloads what a load uploaded when the apply fails, and says so', async () => {
     await sim.fault({ kind: 'sync-errno', action: 'apply', errno: 12 });
     const result = await sim.xlp('load', base, '--name', 'xsa');
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/xsa was unloaded again, nothing changed/);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(/^xlp: error: .*ENOMEM.*; rolled back: xsa was unloaded again, nothing changed/);
+    expect(result.stderr).toMatch(/Roll back: unload xsa/);
     expect(await names()).toEqual([]);
+    const journal = await sim.json<{ changes: Array<Record<string, unknown>> }>('audit', 'log');
+    expect(journal.body.changes.at(-1)).toMatchObject({ operation: 'load', name: 'xsa', result: 'rolled-back' });
   });
 
   it('keeps the payload only when the hypervisor will not let it go, and names the way out', async () => {
     await sim.fault({ kind: 'sync-errno', action: 'apply', errno: 12 });
     await sim.fault({ kind: 'sync-errno', action: 'unload', errno: 16, persistent: true });
-    const result = await sim.xlp('load', base, '--name', 'xsa', '--timeout', '1');
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/it is still loaded; run 'xlp unload xsa'/);
+    const { result, body } = await sim.json<{ error: { code: string; message: string; hint: string; rollback: unknown } }>('load', base, '--name', 'xsa', '--timeout', '1');
+    // Told apart from a clean rollback: its own exit code, and the state the host was left in.
+    expect(result.exitCode).toBe(12);
+    expect(body.error).toMatchObject({ code: 'rollback-failed', hint: "run 'xlp unload xsa' once the hypervisor is idle" });
+    expect(body.error.message).toMatch(/ENOMEM.*; rolling back \(unload xsa\) failed too \(.*\): xsa is left CHECKED$/);
+    expect(body.error.rollback).toEqual({ steps: ['unload xsa'], succeeded: false, state: 'CHECKED', error: expect.stringContaining('busy') });
     expect(await names()).toEqual([['xsa', 'CHECKED']]);
   });
 });
@@ -188,7 +194,7 @@ describe('a busy hypervisor', () => {
     await sim.fault({ kind: 'incomplete', action: 'apply', durationMs: 400 });
     const { result, body } = await sim.json('apply', 'xsa');
     expect(result.exitCode).toBe(0);
-    expect(body).toMatchObject({ outcome: 'done', state: 'APPLIED' });
+    expect(body).toMatchObject({ result: 'done', state: 'APPLIED' });
     const outputs = body.outputs as Array<{ stderr: string }>;
     expect(outputs[0]?.stderr).toBe("Operation didn't complete.\n");
   });

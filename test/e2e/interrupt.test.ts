@@ -33,18 +33,18 @@ describe('SIGINT during xlp load', () => {
       await waitFor('the intent record', async () => (await host.records()).some((r) => r.type === 'intent'));
       run.kill('SIGINT');
       // Released only once xlp has taken the interrupt in, so the upload surely ends after it.
-      await waitFor('xlp to acknowledge the interrupt', async () => seen.includes('xlp: interrupted'));
+      await waitFor('xlp to acknowledge the interrupt', async () => seen.includes('xlp: SIGINT received'));
     } finally {
       await simLock.release();
     }
     const result = await run;
     expect(result.exitCode).toBe(130);
     const stderr = String(result.stderr);
-    expect(stderr).toContain('xlp: interrupted: finishing the current step, then stopping');
-    expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/^xlp: error: interrupted: .*; xsa was unloaded again, nothing changed/);
+    expect(stderr).toContain('xlp: SIGINT received: stopping after the current step');
+    expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/^xlp: error: stopped by SIGINT before: apply xsa; rolled back: xsa was unloaded again, nothing changed/);
     expect((await host.state())?.payloads).toEqual([]);
     const outcome = (await host.records()).find((r) => r.type === 'outcome');
-    expect(outcome).toMatchObject({ result: 'rolled-back', error: { code: 'interrupted', exitCode: 130 } });
+    expect(outcome).toMatchObject({ result: 'rolled-back', state: 'absent', interrupted: 'SIGINT', rollback: { steps: ['unload xsa'], succeeded: true }, error: { code: 'interrupted', exitCode: 130 } });
     expect((await host.xlp(['audit', 'verify'])).exitCode).toBe(0);
     const status = json<{ anomalies: unknown[] }>(await host.xlp(['status', '--json', ...host.flags]));
     expect(status.anomalies).toEqual([]);

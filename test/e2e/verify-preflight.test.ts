@@ -48,11 +48,12 @@ async function withHost(use: (host: Host) => Promise<void>): Promise<void> {
       xlp: (...args) => runXlp([...args, '--backend', 'sim', '--sim-state', state, '--quiet'], env),
       names: async () => (await readSimState(state, env)).payloads.map((p) => p.name),
       journal: async () =>
-        (await readFile(join(env.XLP_STATE_DIR!, 'audit.jsonl'), 'utf8').catch(() => ''))
+        // The simulated host keeps its journal and xlp's record of it in its own root.
+        (await readFile(join(home, 'sim', 'audit.jsonl'), 'utf8').catch(() => ''))
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line) as Record<string, unknown>),
-      forgetRecord: () => rm(join(env.XLP_DATA_DIR!, 'hosts'), { recursive: true, force: true }),
+      forgetRecord: () => rm(join(home, 'sim', 'hosts'), { recursive: true, force: true }),
     });
   });
 }
@@ -101,13 +102,19 @@ describe('pre-flight through the CLI', () => {
     });
   });
 
-  it('checks apply of a payload it did not upload through the hypervisor console', async () => {
+  it('will not apply bytes it did not upload unless told to, and then checks them through the hypervisor console', async () => {
     await withHost(async (host) => {
       expect((await host.xlp('upload', 'b', files.b)).exitCode).toBe(0);
       // As on a host where someone used xen-livepatch directly: xlp has no record of b.
       await host.forgetRecord();
-      expectRefused(await host.xlp('apply', 'b'), ids.a, XEN);
-      expect((await host.xlp('apply', 'b', '--skip-preflight')).exitCode).toBe(ExitCode.REJECTED);
+      const refused = await host.xlp('apply', 'b');
+      expect(refused.exitCode).toBe(ExitCode.UNVERIFIED);
+      expect(refused.stderr).toMatch(/^xlp: error: xlp cannot vouch for the payload loaded as b \(CHECKED\): .*--accept-unverified/m);
+      expectRefused(await host.xlp('apply', 'b', '--accept-unverified'), ids.a, XEN);
+      expect((await host.xlp('apply', 'b', '--accept-unverified', '--skip-preflight')).exitCode).toBe(ExitCode.REJECTED);
+      const skipped = (await host.journal()).filter((e) => e.type === 'intent').map((e) => e.skippedChecks);
+      expect(skipped).toEqual([undefined, ['--accept-unverified: apply of b, whose bytes xlp did not upload', '--skip-preflight']]);
+      expect(await host.names()).toEqual(['b']);
     });
   });
 

@@ -40,7 +40,8 @@ async function withSetup(use: (s: Setup) => Promise<void>): Promise<void> {
       xlp,
       onHost: (...args) => xlp(...args, '--backend', 'sim', '--sim-state', state, '--quiet'),
       loaded: async () => (await readSimState(state, env)).payloads.map((p) => p.name),
-      journal: () => readFile(join(env.XLP_STATE_DIR!, 'audit.jsonl'), 'utf8').catch(() => ''),
+      // The simulated host keeps its journal in its own root.
+      journal: () => readFile(join(home, 'sim', 'audit.jsonl'), 'utf8').catch(() => ''),
     });
   });
 }

@@ -33,6 +33,8 @@ export interface PayloadOptions {
   readonly hooks?: readonly BuildableHook[];
   readonly withData?: boolean;
   readonly noFuncs?: boolean;
+  /** 2 (Xen 4.14+, the default) or 1 (Xen 4.7-4.13: 64-byte descriptors). */
+  readonly payloadVersion?: 1 | 2;
 }
 
 /** The mkpayload.sh arguments for these options (without --out). */
@@ -45,6 +47,7 @@ export function mkpayloadArgs(options: PayloadOptions): string[] {
     ['--func', options.func],
     ['--old-size', options.oldSize],
     ['--returns', options.returns],
+    ['--payload-version', options.payloadVersion],
   ];
   for (const [flag, value] of valued) if (value !== undefined) args.push(flag, String(value));
   for (const entry of options.modinfo ?? []) args.push('--modinfo', entry);
@@ -101,8 +104,8 @@ export async function writeFixture(name: string, bytes: Uint8Array): Promise<str
 
 /** Offsets of ELF64 header and section header fields. */
 export const EHDR = { class: 4, data: 5, type: 0x10, machine: 0x12, version: 0x14, shoff: 0x28, phnum: 0x38, shentsize: 0x3a, shnum: 0x3c, shstrndx: 0x3e } as const;
-export const SHDR = { name: 0, type: 4, flags: 8, offset: 24, size: 32, link: 40, info: 44, entsize: 56 } as const;
-const WIDTH: Record<number, number> = { 0: 4, 4: 4, 8: 8, 24: 8, 32: 8, 40: 4, 44: 4, 56: 8 };
+export const SHDR = { name: 0, type: 4, flags: 8, addr: 16, offset: 24, size: 32, link: 40, info: 44, addralign: 48, entsize: 56 } as const;
+const WIDTH: Record<number, number> = { 0: 4, 4: 4, 8: 8, 16: 8, 24: 8, 32: 8, 40: 4, 44: 4, 48: 8, 56: 8 };
 
 /** A copy of `bytes` with a little-endian integer of `width` bytes written at `offset`. */
 export function patched(bytes: Uint8Array, offset: number, value: number | bigint, width: 1 | 2 | 4 | 8): Uint8Array {

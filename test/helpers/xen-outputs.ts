@@ -3,8 +3,9 @@
  * (tools/misc/xen-livepatch.c at 4.7, 4.9 and 4.14+) and checked against a real Xen 4.17 session.
  * G1 = Xen 4.7-4.8, G2+ = 4.9 and later.
  */
-import type { ActionName, ToolOutput } from '../../src/host/backend.js';
-import { errnoInfo } from '../../src/host/errno.js';
+import type { ToolOutput } from '../../src/model/types.js';
+import type { Action } from '../../src/model/vocabulary.js';
+import { errnoInfo } from '../../src/model/errno.js';
 
 export const out = (stdout: string, stderr = '', exitCode = 0): ToolOutput => ({ stdout, stderr, exitCode });
 
@@ -13,7 +14,7 @@ const exitFor = (errno: number): number => (errno === 11 || errno === 16 ? 2 : 1
 const errorLine = (errno: number): string => `Error ${errno}: ${errnoInfo(errno).message}\n`;
 const g1Errno = (errno: number): string => `${errno}(${errnoInfo(errno).message})`;
 
-export const VERBS: Record<ActionName, string> = {
+export const VERBS: Record<Action, string> = {
   apply: 'Applying',
   revert: 'Reverting',
   unload: 'Unloading',
@@ -25,16 +26,16 @@ export const G2 = {
   uploadFailed: (file: string, errno: number) => out(`Uploading ${file}... failed\n`, errorLine(errno), exitFor(errno)),
   fileFailed: (step: 'open' | 'get size of' | 'map', file: string, errno: number) =>
     out('', `Could not ${step} ${file}.\n${errorLine(errno)}`, exitFor(errno)),
-  done: (action: ActionName, name: string) => out(`${VERBS[action]} ${name}... completed\n`),
+  done: (action: Action, name: string) => out(`${VERBS[action]} ${name}... completed\n`),
   noActionNeeded: () => out('No action needed.\n'),
   /** Step 6 (the hypercall) or step 7 (the async rc) failed with an errno. */
-  actionFailed: (action: ActionName, name: string, errno: number) => out(`${VERBS[action]} ${name}... failed\n`, errorLine(errno), exitFor(errno)),
+  actionFailed: (action: Action, name: string, errno: number) => out(`${VERBS[action]} ${name}... failed\n`, errorLine(errno), exitFor(errno)),
   statusFailed: (name: string, errno: number) => out('', `Failed to get status of ${name}.\n${errorLine(errno)}`, exitFor(errno)),
-  inProgress: (action: ActionName) => out('', `Cannot execute ${action}.\nOperation already in progress.\n`, 2),
-  incomplete: (action: ActionName, name: string) => out(`${VERBS[action]} ${name}... failed\n`, "Operation didn't complete.\n", 2),
+  inProgress: (action: Action) => out('', `Cannot execute ${action}.\nOperation already in progress.\n`, 2),
+  incomplete: (action: Action, name: string) => out(`${VERBS[action]} ${name}... failed\n`, "Operation didn't complete.\n", 2),
   wrongStateBefore: (name: string, current: string, allowed: string) =>
     out('', `${name} is in the wrong state.\nCurrent state: ${current}\nExpected state: ${allowed}\n`, 1),
-  wrongStateAfter: (action: ActionName, name: string, current: string, expected: string) =>
+  wrongStateAfter: (action: Action, name: string, current: string, expected: string) =>
     out(`${VERBS[action]} ${name}... failed\n`, `${name} is in the wrong state.\nCurrent state: ${current}\nExpected state: ${expected}\n`, 1),
   listSizesFailed: (errno: number) => out('', `Failed to get list sizes.\n${errorLine(errno)}`, exitFor(errno)),
   listFailed: (left: number, nr: number, errno: number) => out('', `Failed to list ${left}/${nr}.\n${errorLine(errno)}`, exitFor(errno)),
@@ -73,12 +74,12 @@ export const G1 = {
   openFailed: (file: string, errno: number) => out('', `Could not open ${file}, error: ${g1Errno(errno)}\n`, 1),
   sizeFailed: (file: string, errno: number) => out('', `Could not get right size ${file}, error: ${g1Errno(errno)}\n`, 1),
   mapFailed: (file: string, errno: number) => out('', `Could not map: ${file}, error: ${g1Errno(errno)}\n`, 1),
-  done: (action: ActionName, polls = 1) => out(`Performing ${action}:${'.'.repeat(polls)} completed\n`),
+  done: (action: Action, polls = 1) => out(`Performing ${action}:${'.'.repeat(polls)} completed\n`),
   noActionNeeded: () => out('No action needed\n'),
-  actionFailed: (action: ActionName, name: string, errno: number) => out(`Performing ${action}:`, `${name} failed with ${g1Errno(errno)}\n`, 1),
+  actionFailed: (action: Action, name: string, errno: number) => out(`Performing ${action}:`, `${name} failed with ${g1Errno(errno)}\n`, 1),
   statusFailed: (name: string, errno: number) => out('', `${name} failed to get status ${g1Errno(errno)}!\n`, 1),
   inProgress: (name: string) => out('', `${name} failed. Operation already in progress\n`, 1),
-  timedOut: (action: ActionName, name: string) =>
+  timedOut: (action: Action, name: string) =>
     out(`Performing ${action}:${'.'.repeat(300)}`, `${name}: Operation didn't complete after 30 seconds.\n`, 1),
   /** Printed on stdout, with the state the action would have reached ("unknown" for unload). */
   wrongState: (name: string, current: string, expected: string) => out(`${name}: in wrong state (${current}), expected (${expected})\n`, '', 1),

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { createLocalRunner } from '../../src/host/local-runner.js';
+import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { caught } from '../helpers/caught.js';
 
-const runner = createLocalRunner();
+let runner: ReturnType<typeof createLocalRunner>;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xlp-runner-'));
+  runner = createLocalRunner(join(dir, 'runtime'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -57,14 +59,22 @@ describe('a program that cannot be started is tool-missing', () => {
     const error = await caught(runner.run(path, ['list']));
     expect([error.code, error.exitCode]).toEqual(['tool-missing', ExitCode.HOST_UNSUPPORTED]);
     expect(error.message).toBe(`cannot run ${path}: not found`);
-    expect(error.hint).toBe('install xen-utils (Debian: xen-utils-<version>), or pass --xen-livepatch PATH / set XLP_XEN_LIVEPATCH');
+    // A runner knows nothing of Xen: the hint is the generic one.
+    expect(error.hint).toBe('install xen-livepatch or give its full path');
   });
 
-  it('when a bare name is not on PATH, with the hint for that tool', async () => {
+  it('when a bare name is not on PATH', async () => {
     const error = await caught(runner.run('xl-does-not-exist', ['info']));
     expect(error.message).toBe('cannot run xl-does-not-exist: not found');
     expect(error.hint).toBe('install xl-does-not-exist or give its full path');
-    expect((await caught(runner.run(join(dir, 'xl'), ['info']))).hint).toMatch(/pass --xl PATH \/ set XLP_XL$/);
+  });
+
+  it('and the xen-livepatch backend says where the Xen tools come from', async () => {
+    const backend = createXenLivepatchBackend(runner, { xenLivepatch: join(dir, 'xen-livepatch'), xl: join(dir, 'xl') });
+    const tool = await caught(backend.list());
+    expect([tool.code, tool.exitCode]).toEqual(['tool-missing', ExitCode.HOST_UNSUPPORTED]);
+    expect(tool.hint).toBe('install xen-utils (Debian: xen-utils-<version>), or pass --xen-livepatch PATH / set XLP_XEN_LIVEPATCH');
+    expect((await caught(backend.hypervisorBuildId())).hint).toMatch(/pass --xl PATH \/ set XLP_XL$/);
   });
 
   it('when it is not executable', async () => {
@@ -83,19 +93,13 @@ describe('a program that cannot be started is tool-missing', () => {
 describe('the rest of the Runner', () => {
   it('targets localhost, stages private copies and closes as a no-op', async () => {
     expect(runner.target).toBe('localhost');
-    const previous = process.env.XLP_RUNTIME_DIR;
-    process.env.XLP_RUNTIME_DIR = join(dir, 'runtime');
-    try {
-      const staged = await runner.stage(new Uint8Array([1, 2, 3]), 'xsa.livepatch');
-      expect(staged.path.endsWith('/xsa.livepatch')).toBe(true);
-      expect([...(await readFile(staged.path))]).toEqual([1, 2, 3]);
-      expect((await stat(staged.path)).mode & 0o777).toBe(0o600);
-      await staged.remove();
-      await expect(stat(staged.path)).rejects.toThrow();
-    } finally {
-      if (previous === undefined) delete process.env.XLP_RUNTIME_DIR;
-      else process.env.XLP_RUNTIME_DIR = previous;
-    }
+    const staged = await runner.stage(new Uint8Array([1, 2, 3]), 'xsa.livepatch');
+    expect(staged.path.startsWith(`${join(dir, 'runtime')}/`)).toBe(true);
+    expect(staged.path.endsWith('/xsa.livepatch')).toBe(true);
+    expect([...(await readFile(staged.path))]).toEqual([1, 2, 3]);
+    expect((await stat(staged.path)).mode & 0o777).toBe(0o600);
+    await staged.remove();
+    await expect(stat(staged.path)).rejects.toThrow();
     await runner.close();
     await runner.close();
   });

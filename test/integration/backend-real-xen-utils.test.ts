@@ -5,7 +5,10 @@
  * that into 'host-unsupported', never success. Skipped locally when apt cannot provide the
  * packages; under CI (env CI set) that is a failure instead.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { createLocalRunner } from '../../src/host/local-runner.js';
 import { findFailure } from '../../src/host/xen-livepatch/diagnose.js';
@@ -22,7 +25,9 @@ describe("the real xen-livepatch of Debian's xen-utils-4.17, off Xen", () => {
   const found = realToolsOffXen(real);
   if (found === undefined) return;
   const tools = found;
-  const runner = createLocalRunner();
+  const runtime = mkdtempSync(join(tmpdir(), 'xlp-real-xen-utils-'));
+  afterAll(() => rmSync(runtime, { recursive: true, force: true }));
+  const runner = createLocalRunner(runtime);
   const backend = createXenLivepatchBackend(runner, { xenLivepatch: tools.xenLivepatch, xl: tools.xl });
 
   it('exits 0 after "failed to get the handler": the raw tool claims success', async () => {
@@ -40,7 +45,7 @@ describe("the real xen-livepatch of Debian's xen-utils-4.17, off Xen", () => {
     ['revert', () => backend.action('revert', 'xsa')],
     ['unload', () => backend.action('unload', 'xsa')],
     ['replace', () => backend.action('replace', 'xsa')],
-    ['upload', () => backend.upload('xsa', '/nonexistent/xsa.livepatch')],
+    ['upload', () => backend.upload('xsa', new Uint8Array([1]), 'xsa.livepatch')],
   ])('makes %s fail with host-unsupported, saying this is no Xen dom0', async (_command, call) => {
     const error = await caught(call());
     expect({ code: error.code, exitCode: error.exitCode, errno: error.errno }).toEqual({ code: 'host-unsupported', exitCode: ExitCode.HOST_UNSUPPORTED, errno: 2 });

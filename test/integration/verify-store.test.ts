@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { REPO, withTempDir } from '../helpers/cli.js';
-import { PayloadStore, applyChange, hostFileName, reconcile, type PayloadRecord } from '../../src/verify/store.js';
+import { PayloadStore, hostFileName, reconcile, recordChange, type PayloadRecord } from '../../src/verify/store.js';
 
 const record = (buildId: string): PayloadRecord => ({ sha256: 'ab'.repeat(32), size: 10, buildId, depends: 'cc'.repeat(20), hooks: [], uploadedAt: '2026-01-01T00:00:00.000Z' });
 
@@ -13,8 +13,8 @@ describe('PayloadStore', () => {
     await withTempDir('xlp-store-', async (dir) => {
       const hosts = join(dir, 'data', 'hosts');
       const store = new PayloadStore('root@dom0:22', hosts);
-      await store.update((r) => applyChange(r, { kind: 'uploaded', name: 'xsa', record: record('0a'.repeat(20)) }));
-      await store.update((r) => applyChange(r, { kind: 'applied', name: 'xsa' }));
+      await store.update((r) => recordChange(r, 'upload', 'xsa', record('0a'.repeat(20))));
+      await store.update((r) => recordChange(r, 'apply', 'xsa'));
       expect((await lstat(hosts)).mode & 0o777).toBe(0o700);
       const file = join(hosts, hostFileName('root@dom0:22'));
       expect((await lstat(file)).mode & 0o777).toBe(0o600);
@@ -58,11 +58,11 @@ describe('PayloadStore', () => {
       const storeModule = join(REPO, 'dist/src/verify/store.js');
       await writeFile(
         script,
-        `import { PayloadStore, applyChange } from ${JSON.stringify(storeModule)};
+        `import { PayloadStore, recordChange } from ${JSON.stringify(storeModule)};
 const [dir, prefix] = process.argv.slice(2);
 const store = new PayloadStore('shared-host', dir);
 for (let i = 0; i < 5; i++) {
-  await store.update((r) => applyChange(r, { kind: 'uploaded', name: prefix + i, record: { sha256: '', size: 0, hooks: [], uploadedAt: '' } }));
+  await store.update((r) => recordChange(r, 'upload', prefix + i, { sha256: '', size: 0, hooks: [], uploadedAt: '' }));
 }
 `,
       );
@@ -75,19 +75,21 @@ for (let i = 0; i < 5; i++) {
   });
 });
 
-describe('reconcile and applyChange', () => {
+describe('reconcile and recordChange', () => {
   const XEN = 'aa'.repeat(20);
   const base = { version: 1 as const, host: 'h', xenBuildId: XEN, payloads: { a: record('0a'.repeat(20)), b: record('0b'.repeat(20)) }, applied: ['a', 'b'] };
 
   it('follows the stack through apply, replace, revert and unload', () => {
-    let r = applyChange(base, { kind: 'reverted', name: 'b' });
+    let r = recordChange(base, 'revert', 'b');
     expect(r.applied).toEqual(['a']);
-    r = applyChange(r, { kind: 'applied', name: 'b' });
+    r = recordChange(r, 'apply', 'b');
     expect(r.applied).toEqual(['a', 'b']);
-    r = applyChange(r, { kind: 'replaced', name: 'a' });
+    r = recordChange(r, 'replace', 'a');
     expect(r.applied).toEqual(['a']);
-    r = applyChange(r, { kind: 'unloaded', name: 'b' });
+    r = recordChange(r, 'unload', 'b');
     expect(Object.keys(r.payloads)).toEqual(['a']);
+    r = recordChange(r, 'load', 'c', record('0c'.repeat(20)));
+    expect([Object.keys(r.payloads), r.applied]).toEqual([['a', 'c'], ['a', 'c']]);
   });
 
   it('trusts the hypervisor: forgets what is gone, unstacks what is not applied, voids all after a reboot into another Xen', () => {

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 const draft = (name: string): RecordDraft => ({
-  type: 'intent', time: new Date().toISOString(), host: 'localhost', controller: 'c', user: 'root', uid: 0, pid: 1, xlp: '0', argv: [], operation: 'apply', name,
+  type: 'intent', time: new Date().toISOString(), host: 'localhost', controller: 'c', user: 'root', uid: 0, pid: 1, xlp: '0', argv: [], operation: 'apply', name, stateBefore: [],
 });
 
 async function append(count: number, seal?: SealConfig): Promise<void> {

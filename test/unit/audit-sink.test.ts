@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJournalSink } from '../../src/audit/sink.js';
 import type { AuditSink } from '../../src/audit/types.js';
-import type { PayloadStatus } from '../../src/host/backend.js';
+import type { PayloadStatus } from '../../src/model/types.js';
 
 let dir: string;
 let notes: string[];
@@ -28,16 +28,17 @@ beforeEach(async () => {
 afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 describe('the journal sink', () => {
-  it('derives the state after a confirmed apply and says so', async () => {
+  it('records a derived state after as derived', async () => {
     const entry = await sink.begin({ operation: 'apply', name: 'b', host: 'h', argv: ['apply', 'b'], stateBefore: before });
-    await entry.finish({ result: 'ok', outputs: [] });
-    const [, outcome] = await records();
-    expect(outcome).toMatchObject({ stateAfterDerived: true, stateAfter: [{ name: 'a', state: 'APPLIED' }, { name: 'b', state: 'APPLIED' }] });
+    const after = [before[0]!, { ...before[1]!, state: 'APPLIED' as const }];
+    await entry.finish({ result: 'done', state: 'APPLIED', stateAfter: { payloads: after, derived: true }, outputs: [] });
+    const [intent, outcome] = await records();
+    expect(outcome).toMatchObject({ intent: intent?.seq, result: 'done', state: 'APPLIED', stateAfterDerived: true, stateAfter: after });
   });
 
   it('keeps a listed state after as listed', async () => {
     const entry = await sink.begin({ operation: 'apply', name: 'b', host: 'h', argv: [], stateBefore: before });
-    await entry.finish({ result: 'failed', stateAfter: before, outputs: [], error: { code: 'x', message: 'y', exitCode: 1 } });
+    await entry.finish({ result: 'failed', state: 'CHECKED', stateAfter: { payloads: before, derived: false }, outputs: [], error: { code: 'x', message: 'y', exitCode: 1 } });
     const [, outcome] = await records();
     expect(outcome?.stateAfterDerived).toBeUndefined();
     expect(outcome?.stateAfter).toEqual(before);
@@ -46,23 +47,23 @@ describe('the journal sink', () => {
   it('says that a change happened when only its outcome cannot be written', async () => {
     const entry = await sink.begin({ operation: 'unload', name: 'b', host: 'h', argv: [], stateBefore: before });
     await appendFile(journalPath(), '{"torn');
-    await expect(entry.finish({ result: 'ok', outputs: [] })).rejects.toMatchObject({
+    await expect(entry.finish({ result: 'done', state: 'absent', outputs: [] })).rejects.toMatchObject({
       exitCode: 9,
-      message: expect.stringMatching(/the unload of b ended 'ok' but that is not recorded$/),
+      message: expect.stringMatching(/the unload of b ended 'done' but that is not recorded$/),
     });
   });
 
   it('holds one lock per host: a second holder is refused, naming the first', async () => {
-    const first = await sink.hold?.({ host: 'h', command: 'xlp apply first', liveState: async () => before });
-    await expect(sink.hold?.({ host: 'h', command: 'xlp apply second', liveState: async () => before })).rejects.toMatchObject({
+    const first = await sink.hold({ host: 'h', command: 'xlp apply first', liveState: async () => before });
+    await expect(sink.hold({ host: 'h', command: 'xlp apply second', liveState: async () => before })).rejects.toMatchObject({
       exitCode: 9,
       message: expect.stringMatching(new RegExp(`held by pid ${process.pid} \\(xlp apply first\\)`)),
     });
-    const other = await sink.hold?.({ host: 'other', command: 'xlp apply elsewhere', liveState: async () => before });
-    await other?.release();
-    await first?.release();
-    const again = await sink.hold?.({ host: 'h', command: 'xlp apply third', liveState: async () => before });
-    await again?.release();
+    const other = await sink.hold({ host: 'other', command: 'xlp apply elsewhere', liveState: async () => before });
+    await other.release();
+    await first.release();
+    const again = await sink.hold({ host: 'h', command: 'xlp apply third', liveState: async () => before });
+    await again.release();
     expect(notes).toEqual([]);
   });
 });

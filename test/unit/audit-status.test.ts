@@ -6,19 +6,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/audit/journal-writer.js';
 import type { RecordDraft } from '../../src/audit/record.js';
 import { advisories, hostStatus } from '../../src/audit/status.js';
-import type { AuditOperation, AuditResult } from '../../src/audit/types.js';
-import type { PayloadStatus } from '../../src/host/backend.js';
+import type { ChangeResult } from '../../src/model/results.js';
+import { presenceIn, type Operation } from '../../src/model/vocabulary.js';
+import type { PayloadStatus } from '../../src/model/types.js';
 
 let dir: string;
 let path: string;
 let journal: Journal;
 let seq: number;
+/** The host's list as the journal last left it: the next change's state before. */
+let hostList: PayloadStatus[];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xlp-audit-status-'));
   path = join(dir, 'j', 'audit.jsonl');
   journal = new Journal({ path, lockTimeoutMs: 1000 });
   seq = 0;
+  hostList = [];
 });
 afterEach(async () => {
   await journal.close();
@@ -28,21 +32,23 @@ afterEach(async () => {
 const p = (name: string, state: PayloadStatus['state'], metadata: string[] = []): PayloadStatus => ({ name, state, rc: 0, metadata });
 const actor = { controller: 'ctl', user: 'root', uid: 0, pid: 1, xlp: '0' };
 
-/** Journals one change: its intent, and its outcome unless `result` is 'interrupted'. */
-async function change(operation: AuditOperation, name: string, result: AuditResult | 'interrupted', stateAfter?: PayloadStatus[], host = 'h'): Promise<number> {
+/** Journals one change: its intent, and its outcome (leaving the host as `stateAfter`) unless `result` is 'interrupted'. */
+async function change(operation: Operation, name: string, result: ChangeResult | 'interrupted', stateAfter?: PayloadStatus[], host = 'h'): Promise<number> {
   const time = new Date(Date.UTC(2026, 10, 25, 10, 0, ++seq)).toISOString();
-  const intent = await journal.append({ type: 'intent', time, host, ...actor, argv: [], operation, name, sha256: `${name}-sha` } as RecordDraft);
+  const intent = await journal.append({ type: 'intent', time, host, ...actor, argv: [], operation, name, sha256: `${name}-sha`, stateBefore: hostList } as RecordDraft);
   if (result !== 'interrupted') {
-    await journal.append({ type: 'outcome', time, host, intent: intent.seq, pid: 1, operation, name, result, durationMs: 1, outputs: [], ...(stateAfter === undefined ? {} : { stateAfter }) });
+    const after = stateAfter ?? hostList;
+    await journal.append({ type: 'outcome', time, host, intent: intent.seq, pid: 1, operation, name, result, state: presenceIn(after, name), durationMs: 1, outputs: [], stateAfter: after });
+    if (host === 'h') hostList = after;
   }
   return intent.seq;
 }
 
 describe('xlp status', () => {
   it('follows replace: the others are no longer applied', async () => {
-    await change('load', 'a', 'ok', [p('a', 'APPLIED')]);
-    await change('upload', 'b', 'ok', [p('a', 'APPLIED'), p('b', 'CHECKED')]);
-    const replace = await change('replace', 'b', 'ok', [p('a', 'CHECKED'), p('b', 'APPLIED')]);
+    await change('load', 'a', 'done', [p('a', 'APPLIED')]);
+    await change('upload', 'b', 'done', [p('a', 'APPLIED'), p('b', 'CHECKED')]);
+    const replace = await change('replace', 'b', 'done', [p('a', 'CHECKED'), p('b', 'APPLIED')]);
     const status = await hostStatus('h', [p('a', 'CHECKED'), p('b', 'APPLIED')], path);
     expect(status.anomalies).toEqual([]);
     expect(status.payloads.map((x) => [x.name, x.source, x.applied?.record])).toEqual([['a', 'xlp', undefined], ['b', 'xlp', replace]]);
@@ -65,8 +71,8 @@ describe('xlp status', () => {
   });
 
   it('reports what the journal expects but the host lacks (a reboot), and what changed behind its back', async () => {
-    await change('load', 'a', 'ok', [p('a', 'APPLIED')]);
-    await change('load', 'b', 'ok', [p('a', 'APPLIED'), p('b', 'APPLIED')]);
+    await change('load', 'a', 'done', [p('a', 'APPLIED')]);
+    await change('load', 'b', 'done', [p('a', 'APPLIED'), p('b', 'APPLIED')]);
     const status = await hostStatus('h', [p('b', 'CHECKED'), p('c', 'CHECKED')], path);
     expect(status.anomalies.map((x) => [x.kind, x.name]).sort()).toEqual([['loaded-outside-xlp', 'c'], ['missing', 'a'], ['state-differs', 'b']]);
   });

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ExitCode, XlpError } from '../../src/errors.js';
 import { parsePayload } from '../../src/payload/parse.js';
-import { EHDR, SHDR, buildPayload, patched } from '../helpers/payloads.js';
+import { mutations } from '../helpers/payload-mutations.js';
+import { EHDR, buildPayload } from '../helpers/payloads.js';
 
 /** XLP_FUZZ_RUNS raises the count for a longer hunt outside the normal suite. */
 const RUNS = Number(process.env.XLP_FUZZ_RUNS ?? 10_000);
@@ -26,36 +27,6 @@ beforeAll(async () => {
   shoff = Number(view.getBigUint64(EHDR.shoff, true));
   shnum = view.getUint16(EHDR.shnum, true);
 });
-
-type Mutation = (bytes: Uint8Array) => Uint8Array;
-
-const interesting = (size: number): fc.Arbitrary<bigint> =>
-  fc.oneof(
-    fc.constantFrom(0n, 1n, 63n, 64n, 104n, BigInt(size - 1), BigInt(size), BigInt(size + 1), 0x7fffffffn, 0xffffffffn, 1n << 63n, (1n << 64n) - 1n),
-    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-    fc.bigInt({ min: 0n, max: BigInt(size) }),
-  );
-
-function mutations(size: number, sections: number, tableAt: number): fc.Arbitrary<Mutation> {
-  const flip = fc
-    .record({ at: fc.nat({ max: size - 1 }), value: fc.nat({ max: 255 }) })
-    .map(({ at, value }): Mutation => (b) => (at < b.length ? patched(b, at, value, 1) : b));
-  const truncate = fc.nat({ max: size }).map((length): Mutation => (b) => b.subarray(0, length));
-  const headerFields = Object.values(EHDR).map((offset) => ({ offset, width: offset === EHDR.shoff ? 8 : offset < 0x10 ? 1 : offset === EHDR.version ? 4 : 2 }));
-  const header = fc
-    .record({ field: fc.constantFrom(...headerFields), value: interesting(size) })
-    .map(({ field, value }): Mutation => (b) =>
-      field.offset + field.width <= b.length ? patched(b, field.offset, value & ((1n << BigInt(field.width * 8)) - 1n), field.width as 1 | 2 | 4 | 8) : b,
-    );
-  const sectionHeader = fc
-    .record({ index: fc.nat({ max: sections - 1 }), field: fc.constantFrom(...(Object.keys(SHDR) as Array<keyof typeof SHDR>)), value: interesting(size) })
-    .map(({ index, field, value }): Mutation => (b) => {
-      const at = tableAt + index * 64 + SHDR[field];
-      const width = ['flags', 'offset', 'size', 'entsize'].includes(field) ? 8 : 4;
-      return at + width <= b.length ? patched(b, at, value & ((1n << BigInt(width * 8)) - 1n), width as 4 | 8) : b;
-    });
-  return fc.oneof(flip, truncate, header, sectionHeader);
-}
 
 describe('parsePayload under mutation', () => {
   it(`returns a PayloadInfo or throws invalid-payload for ${RUNS} mutated payloads`, () => {

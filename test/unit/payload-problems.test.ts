@@ -137,6 +137,18 @@ describe('one field changed in a real payload', () => {
     expect(info.problems).toEqual([{ code: 'func-name', errno: ENOENT, message: 'function 0 has neither an old address nor a readable name to look up' }]);
   });
 
+  it('looks a nameless function up before the architecture checks, as Xen 4.17+ does (ENOENT first)', () => {
+    // No name pointer, and an old_size too small for the jump: Xen fails the lookup first.
+    const noName = patched(plain, section('.rela.livepatch.funcs').offset + 8, 0, 4);
+    const info = parsePayload(patched(noName, section('.livepatch.funcs').offset + 28, 3, 4));
+    expect(summary(info)).toEqual([['func-name', ENOENT]]);
+  });
+
+  it('ignores the name of symbol 0, which Xen never reads', () => {
+    const info = parsePayload(patched(plain, section('.symtab').offset, 0xffff, 4));
+    expect(info.problems).toEqual([]);
+  });
+
   it('lists every refusal in the order Xen meets them', () => {
     // A hook section shrunk under its relocation: the relocation fails before the hook size check.
     return bytesOf({ id: 'hook', hooks: ['preapply'] }).then((bytes) => {

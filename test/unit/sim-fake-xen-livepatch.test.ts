@@ -58,6 +58,8 @@ let payloadB: string;
 let stackedOnA: string;
 let withData: string;
 let withMeta: string;
+/** The same for Xen before 4.14, which takes payload version 1 (64-byte descriptors). */
+let withMetaV1: string;
 
 beforeAll(async () => {
   payloadA = await buildPayload({ id: 'lpa' });
@@ -65,6 +67,7 @@ beforeAll(async () => {
   stackedOnA = await buildPayload({ id: 'lpc', depends: await buildIdOf(payloadA) });
   withData = await buildPayload({ id: 'lpd', withData: true });
   withMeta = await buildPayload({ id: 'lpm', modinfo: ['XSA=466', 'VENDOR=acme'] });
+  withMetaV1 = await buildPayload({ id: 'lpm', modinfo: ['XSA=466', 'VENDOR=acme'], payloadVersion: 1 });
 }, 120_000);
 
 let box: SimSandbox;
@@ -353,7 +356,7 @@ describe('list (§4)', () => {
   it('before 4.14 prints two columns, no metadata, and a bare header when empty', async () => {
     const run = await host('4.13.5');
     expect(await run('list')).toEqual(result(HEADER_G2, '', 0));
-    await run('upload', 'meta', withMeta);
+    await run('upload', 'meta', withMetaV1);
     expect(await run('list')).toEqual(result(`${HEADER_G2}meta                                    | CHECKED\n`, '', 0));
     await addSimFault(box.statePath, { kind: 'sync-errno', errno: 13, action: 'list' }, box.env());
     expect(await run('list')).toEqual(result('', 'Failed to list 0/0.\nError 13: Permission denied\n', 1));

@@ -56,15 +56,15 @@ describe('parseDestination', () => {
 
 describe('createSshRunner options', () => {
   it('rejects ssh options that are not Key=Value', () => {
-    usageErrorOf(() => createSshRunner('dom0', { extraOptions: ['-oProxyCommand=x'] }));
-    usageErrorOf(() => createSshRunner('dom0', { extraOptions: ['Key=a\nb'] }));
+    usageErrorOf(() => createSshRunner('dom0', { controlDirBase: '/nonexistent', extraOptions: ['-oProxyCommand=x'] }));
+    usageErrorOf(() => createSshRunner('dom0', { controlDirBase: '/nonexistent', extraOptions: ['Key=a\nb'] }));
   });
 
   it('rejects a connect timeout that is not whole seconds in range', () => {
-    for (const timeout of [0, -1, 1.5, 3601]) usageErrorOf(() => createSshRunner('dom0', { connectTimeoutSeconds: timeout }));
+    for (const timeout of [0, -1, 1.5, 3601]) usageErrorOf(() => createSshRunner('dom0', { controlDirBase: '/nonexistent', connectTimeoutSeconds: timeout }));
   });
 
   it('names the destination canonically as its target', () => {
-    expect(createSshRunner('root@[::1]:2222').target).toBe('root@[::1]:2222');
+    expect(createSshRunner('root@[::1]:2222', { controlDirBase: '/nonexistent' }).target).toBe('root@[::1]:2222');
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, PayloadStatus } from '../../src/host/backend.js';
+import type { Backend } from '../../src/host/backend.js';
+import type { PayloadStatus } from '../../src/model/types.js';
 import { parseLivepatchDump } from '../../src/verify/console-dump.js';
 import { gatherHostView, hypervisorBuildId } from '../../src/verify/host-view.js';
-import type { PayloadStore } from '../../src/verify/store.js';
 import { emptyRecord, type HostRecord } from '../../src/verify/store.js';
+import { memoryRecords } from '../helpers/memory-records.js';
 
 const XEN = '151b373fd64b321593bf987fd923cd10dabadac4';
 const A = '86723482f318831d5f99db5ff33e9d755f60c352';
@@ -103,15 +104,21 @@ describe('gatherHostView', () => {
     { name: 'xsa-a', state: 'APPLIED', rc: 0, metadata: [] },
     { name: 'xsa-b', state: 'CHECKED', rc: 0, metadata: [] },
   ];
-  const storeWith = (record: HostRecord): PayloadStore => ({ read: async () => record }) as unknown as PayloadStore;
-  const backendWith = (console: string | undefined): Backend & { consoleReads: number } => {
+  const storeWith = (record: HostRecord) => memoryRecords('h', record);
+  const backendWith = (console: string | undefined): Backend & { consoleReads: number; xlInfoCalls: number } => {
     const backend = {
       consoleReads: 0,
+      xlInfoCalls: 0,
+      host: 'h',
       description: 'test',
+      close: async () => {},
       list: async () => listed,
       upload: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
       action: async () => ({ outcome: 'done' as const, output: { stdout: '', stderr: '', exitCode: 0 } }),
-      hypervisorBuildId: async () => XEN,
+      hypervisorBuildId: async () => {
+        backend.xlInfoCalls++;
+        return XEN;
+      },
       livepatchConsole: async () => {
         backend.consoleReads++;
         return console;
@@ -120,11 +127,22 @@ describe('gatherHostView', () => {
     return backend;
   };
 
-  it('learns build-ids of payloads xlp did not upload from the console dump', async () => {
-    const view = await gatherHostView(backendWith(dump417(`${payloadA}\n${payloadB}`)), storeWith(emptyRecord('h')), listed);
+  it('learns build-ids of payloads xlp did not upload from the console dump, but vouches for none of them', async () => {
+    const backend = backendWith(dump417(`${payloadA}\n${payloadB}`));
+    const view = await gatherHostView(backend, storeWith(emptyRecord('h')), listed);
     expect(view.known.get('xsa-b')).toEqual({ buildId: B, depends: A, source: 'console' });
+    expect(view.vouched.size).toBe(0);
     expect(view.appliedOrder).toEqual(['xsa-a']);
     expect(view.notes).toEqual([]);
+    // The dump names the hypervisor's build-id: no xl info is needed.
+    expect([view.xenBuildId, backend.xlInfoCalls]).toEqual([XEN, 0]);
+  });
+
+  it("vouches for what xlp's record holds and the hypervisor confirms", async () => {
+    const mine: HostRecord = { ...emptyRecord('h'), xenBuildId: XEN, payloads: { 'xsa-a': { sha256: 'a'.repeat(64), size: 1, buildId: A, depends: XEN, hooks: [], uploadedAt: '' } }, applied: ['xsa-a'] };
+    const view = await gatherHostView(backendWith(dump417(`${payloadA}\n${payloadB}`)), storeWith(mine), listed);
+    expect([...view.vouched.keys()]).toEqual(['xsa-a']);
+    expect(view.vouched.get('xsa-a')?.sha256).toBe('a'.repeat(64));
   });
 
   it("prefers the hypervisor when xlp's record disagrees with it, and says so", async () => {
@@ -135,6 +153,7 @@ describe('gatherHostView', () => {
     };
     const view = await gatherHostView(backendWith(dump417(`${payloadA}\n${payloadB}`)), storeWith(stale), listed);
     expect(view.known.get('xsa-b')?.buildId).toBe(B);
+    expect(view.vouched.has('xsa-b')).toBe(false);
     expect(view.notes.join('\n')).toMatch(/record of xsa-b .* disagrees with the hypervisor/);
   });
 

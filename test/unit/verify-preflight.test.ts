@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, XlpError } from '../../src/errors.js';
-import type { PayloadStatus } from '../../src/host/backend.js';
+import type { PayloadStatus } from '../../src/model/types.js';
 import type { HostView, KnownPayload } from '../../src/verify/host-view.js';
 import { runPreflight, type PreflightInput } from '../../src/verify/preflight.js';
 
@@ -13,7 +13,7 @@ const status = (name: string, state: PayloadStatus['state']): PayloadStatus => (
 const known = (buildId: string, depends: string, hooks: KnownPayload['hooks'] = []): KnownPayload => ({ buildId, depends, hooks, source: 'record' });
 
 function view(partial: Partial<HostView> = {}): HostView {
-  return { xenBuildId: XEN, listed: [], known: new Map(), appliedOrder: [], notes: [], ...partial };
+  return { xenBuildId: XEN, listed: [], known: new Map(), vouched: new Map(), appliedOrder: [], notes: [], ...partial };
 }
 
 function refusal(input: PreflightInput): XlpError {

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import type { ActionName, ToolOutput } from '../../src/host/backend.js';
+import type { ToolOutput } from '../../src/model/types.js';
+import type { Action } from '../../src/model/vocabulary.js';
 import type { RunOptions, Runner } from '../../src/host/runner.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
 import { G1, G2, G2_HELP, noHandle, out } from '../helpers/xen-outputs.js';
@@ -13,6 +14,8 @@ import { caught } from '../helpers/caught.js';
 const HEADER = ' ID                                     | status     | metadata\n----------------------------------------+------------+---------------\n';
 const row = (name: string, state: string, rc = ''): string => `${name.padEnd(40)}| ${state}${rc}    | \n`;
 const FILE = '/run/xlp/stage-1/xsa.livepatch';
+/** Any bytes: the scripted runner stages nothing, it names the copy FILE. */
+const BYTES = new Uint8Array([0x7f, 0x45, 0x4c, 0x46]);
 
 interface Call {
   program: string;
@@ -31,7 +34,7 @@ function scripted(...outputs: ToolOutput[]): { runner: Runner; calls: Call[] } {
       if (next === undefined) throw new Error(`unexpected run: ${program} ${args.join(' ')}`);
       return next;
     },
-    stage: () => Promise.reject(new Error('not used')),
+    stage: async (_bytes, basename) => ({ path: `/run/xlp/stage-1/${basename}`, remove: async () => {} }),
     close: async () => {},
   };
   return { runner, calls };
@@ -49,7 +52,7 @@ describe('successful runs', () => {
     const { backend, calls } = backendFor(G2.done('apply', 'xsa'), G2.noActionNeeded(), G2.uploaded(FILE));
     await expect(backend.action('apply', 'xsa', { nodeps: true })).resolves.toEqual({ outcome: 'done', output: G2.done('apply', 'xsa') });
     await expect(backend.action('revert', 'xsa')).resolves.toEqual({ outcome: 'unchanged', output: G2.noActionNeeded() });
-    await expect(backend.upload('xsa', FILE)).resolves.toEqual(G2.uploaded(FILE));
+    await expect(backend.upload('xsa', BYTES, 'xsa.livepatch')).resolves.toEqual(G2.uploaded(FILE));
     expect(calls.map((c) => [c.program, ...c.args])).toEqual([
       [PATHS.xenLivepatch, 'apply', 'xsa', '--nodeps'],
       [PATHS.xenLivepatch, 'revert', 'xsa'],
@@ -83,7 +86,7 @@ describe('arguments are checked before anything runs', () => {
     ['a name of 128 bytes', 'n'.repeat(128)],
   ])('refuses %s', async (_what, name) => {
     const { backend, calls } = backendFor();
-    for (const attempt of [backend.action('apply', name), backend.upload(name, FILE)]) {
+    for (const attempt of [backend.action('apply', name), backend.upload(name, BYTES, 'xsa.livepatch')]) {
       const error = await caught(attempt);
       expect([error.code, error.exitCode]).toEqual(['usage', ExitCode.USAGE]);
     }
@@ -93,7 +96,7 @@ describe('arguments are checked before anything runs', () => {
   it('refuses --nodeps for anything but apply, and a path with a newline', async () => {
     const { backend, calls } = backendFor();
     expect((await caught(backend.action('revert', 'xsa', { nodeps: true }))).code).toBe('usage');
-    expect((await caught(backend.upload('xsa', '/tmp/a\nb'))).code).toBe('usage');
+    expect((await caught(backend.upload('xsa', BYTES, 'a\nb'))).code).toBe('usage');
     expect(calls).toEqual([]);
   });
 });
@@ -101,8 +104,8 @@ describe('arguments are checked before anything runs', () => {
 type Row = [string, () => Promise<unknown>, ToolOutput[], string, number, number | undefined];
 
 const apply = (...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.action('apply', 'xsa');
-const action = (name: ActionName, ...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.action(name, 'xsa');
-const upload = (...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.upload('xsa', FILE);
+const action = (name: Action, ...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.action(name, 'xsa');
+const upload = (...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.upload('xsa', BYTES, 'xsa.livepatch');
 const list = (...outputs: ToolOutput[]) => () => backendFor(...outputs).backend.list();
 
 // [what, call, outputs (for the detail check), code, exit code, errno]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, XlpError } from '../../src/errors.js';
-import { MAX_NAME_BYTES, nameProblem, validateName } from '../../src/host/xen-livepatch/name.js';
+import { MAX_NAME_BYTES, nameProblem, validateName } from '../../src/model/payload-name.js';
 
 describe('payload names', () => {
   it.each([

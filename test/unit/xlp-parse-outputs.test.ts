@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionName } from '../../src/host/backend.js';
+import type { Action } from '../../src/model/vocabulary.js';
 import { findFailure } from '../../src/host/xen-livepatch/diagnose.js';
 import { actionOutcome, uploadSucceeded } from '../../src/host/xen-livepatch/outcome.js';
 import { parseBuildId } from '../../src/host/xen-livepatch/parse-xl-info.js';
 import { G1, G2, G2_HELP, noHandle, out } from '../helpers/xen-outputs.js';
 
-const ACTIONS: ActionName[] = ['apply', 'revert', 'unload', 'replace'];
+const ACTIONS: Action[] = ['apply', 'revert', 'unload', 'replace'];
 const FILE = '/run/xlp/stage-1/xsa.livepatch';
 
 describe('success is recognised from the exact text, in every generation', () => {

@@ -183,7 +183,7 @@ describe.skipIf(isSkip(vmOrSkip))(`xlp against real ${xenLabel(vmOrSkip)}`, () =
     // The same file under the same name again is already there: nothing to do, exit 0.
     const again = await xlp(['upload', 'dup', payload('xenlab1'), '--json']);
     expectOk(again);
-    expect(json<{ outcome: string }>(again).outcome).toBe('unchanged');
+    expect(json<{ result: string }>(again).result).toBe('unchanged');
     expectFailure(await xlp(['upload', 'dup', payload('xenlab3'), '--json']), ExitCode.REJECTED, 'rejected');
     // The same bytes (so the same build-id) under another name.
     const twin = expectFailure(await xlp(['upload', 'dup_copy', payload('xenlab1'), '--json']), ExitCode.REJECTED, 'duplicate-build-id');

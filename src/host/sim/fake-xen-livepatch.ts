@@ -4,7 +4,7 @@
  * simulated Xen version (generations G2 4.9–4.13, G3 4.14–4.18, G4 4.19+).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Errno, errnoInfo } from '../errno.js';
+import { Errno, errnoInfo } from '../../model/errno.js';
 import { SimHost } from './host.js';
 import { resolveStatePath, type SimEnv } from './state-store.js';
 import { helpText } from './tool-help.js';

@@ -3,7 +3,6 @@
  * operation), done as an atomic read-modify-write of the state so that concurrent processes see
  * the same serialised hypervisor. Calls that change nothing take no lock.
  */
-import type { PayloadInfo } from '../../payload/types.js';
 import { completeDueWork, dumpPayloads, hvAction, hvGet, hvList, hvUpload, type ActionFlags, type HvContext, type PayloadStatusHv } from './hypervisor.js';
 import { peekState, updateState, type SimEnv } from './state-store.js';
 import { takeFault } from './faults.js';
@@ -15,9 +14,9 @@ export function effectiveXenVersion(env: SimEnv, state: SimState | undefined): X
   return parseXenVersion(env.XLP_SIM_XEN_VERSION || state?.xenVersion || DEFAULT_XEN_VERSION);
 }
 
-/** Only UPLOAD parses payloads; any other hypercall asking to is a bug. */
-const refuseToParse = (): PayloadInfo => {
-  throw new Error('the simulated hypervisor parses payloads only on upload');
+/** Only UPLOAD loads payloads; any other hypercall asking to is a bug. */
+const refuseToLoad: HvContext['load'] = () => {
+  throw new Error('the simulated hypervisor loads payloads only on upload');
 };
 
 export class SimHost {
@@ -31,13 +30,13 @@ export class SimHost {
     return effectiveXenVersion(this.env, await peekState(this.statePath));
   }
 
-  private context(state: SimState, parse: HvContext['parse'] = refuseToParse): HvContext {
-    return { now: Date.now(), version: effectiveXenVersion(this.env, state), parse };
+  private context(state: SimState, load: HvContext['load'] = refuseToLoad): HvContext {
+    return { now: Date.now(), version: effectiveXenVersion(this.env, state), load };
   }
 
   /** Runs `fn` on the state under the lock. */
-  private change<T>(fn: (state: SimState, ctx: HvContext) => T, parse?: HvContext['parse']): Promise<T> {
-    return updateState(this.statePath, this.env, (state) => fn(state, this.context(state, parse)));
+  private change<T>(fn: (state: SimState, ctx: HvContext) => T, load?: HvContext['load']): Promise<T> {
+    return updateState(this.statePath, this.env, (state) => fn(state, this.context(state, load)));
   }
 
   /**
@@ -59,9 +58,9 @@ export class SimHost {
   }
 
   async upload(name: string, bytes: Uint8Array, size: number): Promise<number> {
-    // Only an upload reads ELF, so the reader is loaded only then (the fakes start faster).
-    const { parsePayload } = await import('../../payload/parse.js');
-    return this.change((state, ctx) => hvUpload(state, ctx, name, bytes, size), parsePayload);
+    // Only an upload reads ELF, so the loader is imported only then (the fakes start faster).
+    const { loadPayload } = await import('./elf/load-payload.js');
+    return this.change((state, ctx) => hvUpload(state, ctx, name, bytes, size), loadPayload);
   }
 
   get(name: string): Promise<{ errno: number } | { status: PayloadStatusHv }> {

@@ -4,13 +4,13 @@
  * Xen prints. Pure functions over a SimState; persistence and locking are the caller's (host.ts).
  * Errnos are returned positive (0 = success), as libxc hands them to the tool.
  */
-import { createHash } from 'node:crypto';
-import { Errno } from '../errno.js';
-import { isXlpError } from '../../errors.js';
-import type { HookKind, PayloadInfo } from '../../payload/types.js';
+import { Errno } from '../../model/errno.js';
 import { livepatchLog, printk } from './console-ring.js';
+import type { LoadOutcome, UploadHost } from './elf/load-payload.js';
+import { LIVEPATCH_MAX_SIZE } from './elf/xen-limits.js';
 import { takeFault } from './faults.js';
-import { checksXenBuildIdEarly, hasXenDepends, type XenVersion } from './xen-version.js';
+import { PAYLOAD_AREA, xenSymbolAddress } from './xen-addresses.js';
+import { hasXenDepends, type XenVersion } from './xen-version.js';
 import {
   APPLIED,
   CHECKED,
@@ -18,6 +18,7 @@ import {
   type Hypercall,
   type SimActionName,
   type SimPayload,
+  type SimHookKind,
   type SimPayloadState,
   type SimState,
 } from './state.js';
@@ -25,7 +26,7 @@ import {
 /** XEN_LIVEPATCH_NAME_SIZE, terminating NUL included. */
 export const NAME_SIZE = 128;
 /** LIVEPATCH_MAX_SIZE. */
-export const MAX_PAYLOAD_SIZE = 2 * 1024 * 1024;
+export const MAX_PAYLOAD_SIZE = Number(LIVEPATCH_MAX_SIZE);
 /** Online CPUs besides the one running the rendezvous (the simulated host has 2). */
 const OTHER_CPUS = 1;
 
@@ -33,8 +34,8 @@ export interface HvContext {
   /** Wall-clock now, ms since the epoch. */
   readonly now: number;
   readonly version: XenVersion;
-  /** Reads a payload the way xlp's ELF reader does; throws XlpError 'invalid-payload' on corrupt files. */
-  readonly parse: (bytes: Uint8Array) => PayloadInfo;
+  /** Xen's payload loader (elf/load-payload.ts loadPayload), handed in so that only UPLOAD loads it. */
+  readonly load: (name: string, bytes: Uint8Array, version: XenVersion, host: UploadHost) => LoadOutcome;
 }
 
 export interface PayloadStatusHv {
@@ -42,7 +43,7 @@ export interface PayloadStatusHv {
   readonly rc: number;
 }
 
-const VETOING_HOOKS: readonly HookKind[] = ['preapply', 'postapply', 'prerevert', 'postrevert'];
+const VETOING_HOOKS: readonly SimHookKind[] = ['preapply', 'postapply', 'prerevert', 'postrevert'];
 const hasVetoingHooks = (p: SimPayload): boolean => p.hooks.some((h) => VETOING_HOOKS.includes(h));
 const ACTION_LOG_NAME: Record<AsyncAction, string> = { apply: 'APPLY', revert: 'REVERT', replace: 'REPLACE' };
 
@@ -63,21 +64,6 @@ const nameFits = (name: string): boolean => Buffer.byteLength(name, 'utf8') + 1 
 
 const find = (state: SimState, name: string): SimPayload | undefined => state.payloads.find((p) => p.name === name);
 
-const NBSP = '\u00a0';
-
-/** Xen's console line(s) for a payload whose .livepatch.xen_depends is not the running Xen's build-id. */
-function logXenBuildIdMismatch(state: SimState, version: XenVersion, name: string, xenDepends: string): void {
-  if (!checksXenBuildIdEarly(version)) {
-    livepatchLog(state, `${name}: check against hypervisor build-id failed`);
-    return;
-  }
-  // check_xen_buildid(): one printk of three lines; the continuation lines get their own "(XEN) ".
-  // Xen's format string indents them with no-break spaces (U+00A0, in UTF-8), then one space.
-  livepatchLog(state, `${name}: build-id mismatch:`);
-  printk(state, `${NBSP} livepatch: ${xenDepends}`);
-  printk(state, `${NBSP.repeat(7)} xen: ${state.xenBuildId}`);
-}
-
 /** XEN_SYSCTL_LIVEPATCH_UPLOAD. `size` is what the tool passes (the file's size); `bytes` its content. */
 export function hvUpload(state: SimState, ctx: HvContext, name: string, bytes: Uint8Array, size = bytes.length): number {
   completeDueWork(state, ctx.now);
@@ -85,40 +71,29 @@ export function hvUpload(state: SimState, ctx: HvContext, name: string, bytes: U
   if (fault) return fault;
   if (!nameFits(name) || size === 0 || size > MAX_PAYLOAD_SIZE) return Errno.EINVAL;
   if (find(state, name)) return Errno.EEXIST;
-  let info: PayloadInfo;
-  try {
-    info = ctx.parse(bytes);
-  } catch (error) {
-    // Xen's ELF loader refuses a structurally broken file with EINVAL; never let it crash the host.
-    if (isXlpError(error)) return error.errno ?? Errno.EINVAL;
-    throw error;
+  const outcome = ctx.load(name, bytes, ctx.version, {
+    buildId: state.xenBuildId,
+    hasBuildId: (id) => state.payloads.some((p) => p.buildId === id),
+  });
+  if ('refusal' in outcome) {
+    for (const line of outcome.refusal.console) printk(state, line);
+    return outcome.refusal.errno;
   }
-  // Xen before 4.14 has no .livepatch.xen_depends and so cannot miss it.
-  const problem = info.problems.find((p) => hasXenDepends(ctx.version) || !p.message.includes('.livepatch.xen_depends'));
-  if (problem) return problem.errno;
-  const buildId = info.buildId ?? '';
-  if (state.payloads.some((p) => p.buildId === buildId)) return Errno.EEXIST;
-  if (hasXenDepends(ctx.version)) {
-    if (state.xenBuildId === '') return Errno.ENODATA;
-    if (info.xenDepends !== state.xenBuildId) {
-      logXenBuildIdMismatch(state, ctx.version, name, info.xenDepends ?? '');
-      return Errno.EINVAL;
-    }
-  }
+  const loaded = outcome.payload;
   state.payloads.push({
     name,
-    buildId,
-    depends: info.depends ?? '',
-    xenDepends: info.xenDepends ?? '',
-    metadata: hasXenDepends(ctx.version) ? [...(info.modinfo ?? [])] : [],
+    buildId: loaded.buildId,
+    depends: loaded.depends,
+    xenDepends: loaded.xenDepends,
+    metadata: [...loaded.metadata],
     state: CHECKED,
     rc: 0,
-    hasData: info.writableSections.length > 0,
+    hasData: !loaded.safeToReapply,
     reverted: false,
-    hooks: [...info.hooks],
-    funcs: info.funcs.map((f) => ({ name: f.name, oldSize: f.oldSize, newSize: f.newSize })),
-    size,
-    sha256: info.sha256,
+    hooks: [...loaded.hooks],
+    funcs: loaded.funcs.map((f) => ({ name: f.name, oldSize: f.oldSize, newSize: f.newSize })),
+    size: loaded.size,
+    sha256: loaded.sha256,
     seq: state.nextSeq++,
   });
   state.payloadVersion++;
@@ -230,7 +205,7 @@ function buildIdDep(state: SimState, data: SimPayload, againstHypervisor: boolea
 /** A pre-apply/pre-revert hook, run synchronously in the hypercall; an injected veto makes it fail. */
 function preHook(state: SimState, data: SimPayload, action: 'apply' | 'revert'): number | undefined {
   const veto = takeFault(state, { kinds: ['hook-veto'], action, name: data.name, defaultActions: ['apply'] });
-  const hook: HookKind = action === 'apply' ? 'preapply' : 'prerevert';
+  const hook: SimHookKind = action === 'apply' ? 'preapply' : 'prerevert';
   if (!veto && !data.hooks.includes(hook)) return undefined;
   livepatchLog(state, `${data.name}: Calling pre-${action} hook function`);
   if (!veto) return undefined;
@@ -280,7 +255,7 @@ export function completeDueWork(state: SimState, now: number): void {
       applyPayload(state, data);
     }
     data.rc = 0;
-    const post: HookKind | undefined = work.action === 'apply' ? 'postapply' : work.action === 'revert' ? 'postrevert' : undefined;
+    const post: SimHookKind | undefined = work.action === 'apply' ? 'postapply' : work.action === 'revert' ? 'postrevert' : undefined;
     if (post && data.hooks.includes(post)) {
       livepatchLog(state, `${data.name}: Calling post-${work.action} hook function with rc=0`);
     }
@@ -312,15 +287,7 @@ function displayMetadata(state: SimState, data: SimPayload): void {
   for (const entry of data.metadata) livepatchLog(state, `  ${entry}`);
 }
 
-const XEN_PAYLOAD_AREA = 0xffff82d040800000n;
-const XEN_TEXT = 0xffff82d040200000n;
 const pointer = (value: bigint): string => value.toString(16).padStart(16, '0');
-
-/** A made-up but stable address for a function Xen would resolve from its symbol table. */
-function symbolAddress(name: string): bigint {
-  const digest = createHash('sha256').update(name).digest();
-  return XEN_TEXT + BigInt(digest.readUInt32BE(0) & 0x000ffff0);
-}
 
 /** Debug key 'x' (livepatch_printall): the only place Xen shows build-ids and dependencies. */
 export function dumpPayloads(state: SimState, version: XenVersion): void {
@@ -328,16 +295,16 @@ export function dumpPayloads(state: SimState, version: XenVersion): void {
   out("'x' pressed - Dumping all livepatch patches");
   if (state.xenBuildId !== '') out(`build-id: ${state.xenBuildId}`);
   for (const data of state.payloads) {
-    const text = XEN_PAYLOAD_AREA + BigInt(data.seq) * 0x100000n;
+    const text = PAYLOAD_AREA + BigInt(data.seq) * 0x100000n;
     const stateName = data.state === APPLIED ? 'APPLIED' : 'CHECKED';
     out(` name=${data.name} state=${stateName}(${data.state}) ${pointer(text)} (.data=${pointer(text + 0x1000n)}, .rodata=${pointer(text + 0x2000n)}) using 3 pages.`);
     displayMetadata(state, data);
     data.funcs.forEach((f, i) => {
-      out(`    ${f.name} patch ${pointer(symbolAddress(f.name))}(${f.oldSize}) with ${pointer(text + BigInt(i) * 0x40n)} (${f.newSize})`);
+      out(`    ${f.name} patch ${pointer(xenSymbolAddress(f.name) ?? 0n)}(${f.oldSize}) with ${pointer(text + BigInt(i) * 0x40n)} (${f.newSize})`);
     });
     if (data.buildId) out(`build-id=${data.buildId}`);
     if (data.depends) out(`depend-on=${data.depends}`);
-    // From fa49f4be41 on, only payloads built for this Xen load at all, so the dump stops naming it.
-    if (data.xenDepends && hasXenDepends(version) && !checksXenBuildIdEarly(version)) out(`depend-on-xen=${data.xenDepends}`);
+    // 4.20 (fa49f4be41) stopped printing it: every loaded payload now matches Xen.
+    if (data.xenDepends && hasXenDepends(version) && version.minor < 20) out(`depend-on-xen=${data.xenDepends}`);
   }
 }

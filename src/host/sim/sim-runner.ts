@@ -17,8 +17,8 @@ const FAKES: Record<string, (argv: readonly string[], env: SimEnv) => Promise<Fa
   xl: runFakeXl,
 };
 
-/** `statePath`: explicit, else XLP_SIM_STATE, else `<data dir>/sim/state.json`. */
-export function createSimRunner(statePath?: string, env: SimEnv = process.env): Runner {
+/** `statePath`: the simulated host's state file; `runtimeDir`: where payload copies are staged. */
+export function createSimRunner(statePath: string, runtimeDir: string, env: SimEnv = process.env): Runner {
   const path = resolveStatePath(statePath, env);
   const fakeEnv: SimEnv = { ...env, XLP_SIM_STATE: path };
   return {
@@ -34,7 +34,7 @@ export function createSimRunner(statePath?: string, env: SimEnv = process.env): 
       return { stdout, stderr, exitCode };
     },
     stage(bytes: Uint8Array, name: string): Promise<StagedFile> {
-      return stageLocally(bytes, name);
+      return stageLocally(bytes, name, runtimeDir);
     },
     async close(): Promise<void> {},
   };

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
-import { dataDir } from '../../paths.js';
+import { simRoot } from '../../paths.js';
 import { acquireLock } from '../../util/lock-file.js';
 import { ensurePrivateDir } from '../../util/private-dir.js';
 import { freshStateFromEnv, validateState, type SimState } from './state.js';
@@ -17,9 +17,9 @@ export type SimEnv = Readonly<Record<string, string | undefined>>;
 
 const LOCK_TIMEOUT_MS = 10_000;
 
-/** The state file: an explicit path, else XLP_SIM_STATE, else `<data dir>/sim/state.json`. */
+/** The state file: an explicit path, else XLP_SIM_STATE, else `state.json` in the sim root (src/paths.ts). */
 export function resolveStatePath(explicit?: string, env: SimEnv = process.env): string {
-  const chosen = explicit ?? (env.XLP_SIM_STATE || undefined) ?? join(dataDir(), 'sim', 'state.json');
+  const chosen = explicit ?? (env.XLP_SIM_STATE || undefined) ?? join(simRoot(undefined, env), 'state.json');
   return resolve(chosen);
 }
 

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { usageError, XlpError, ExitCode } from '../../errors.js';
 import { parseXenVersion } from './xen-version.js';
-import type { HookKind } from '../../payload/types.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -20,6 +19,12 @@ export type SimActionName = 'apply' | 'revert' | 'unload' | 'replace';
 export type AsyncAction = 'apply' | 'revert' | 'replace';
 /** The livepatch sysctl operations, named as faults refer to them. */
 export type Hypercall = 'upload' | 'get' | 'list' | SimActionName;
+
+/**
+ * Xen's hooks (xen/include/xen/livepatch_payload.h): load/unload arrays (4.8+), and from 4.14 the
+ * pre/post apply/revert hooks and the apply/revert action hooks that replace Xen's own routine.
+ */
+export type SimHookKind = 'load' | 'unload' | 'preapply' | 'postapply' | 'prerevert' | 'postrevert' | 'apply' | 'revert';
 
 export interface SimFunc {
   readonly name: string;
@@ -43,8 +48,8 @@ export interface SimPayload {
   /** Writable sections besides .livepatch.funcs: Xen refuses to re-apply such a payload after a revert. */
   hasData: boolean;
   reverted: boolean;
-  /** Hook sections present; pre/post apply/revert hooks are "vetoing" and block REPLACE. */
-  hooks: HookKind[];
+  /** Hooks Xen will call; pre/post apply/revert hooks are "vetoing" and block REPLACE. */
+  hooks: SimHookKind[];
   funcs: SimFunc[];
   size: number;
   sha256: string;

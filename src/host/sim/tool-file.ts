@@ -7,7 +7,7 @@ import { constants as fsConstants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { readPrefix } from '../../util/read-prefix.js';
-import { Errno } from '../errno.js';
+import { Errno } from '../../model/errno.js';
 import { MAX_PAYLOAD_SIZE } from './hypervisor.js';
 
 export type FileStep = 'open' | 'stat' | 'map';

@@ -13,10 +13,8 @@ export interface XenVersion {
   readonly text: string;
   readonly major: number;
   readonly minor: number;
-  /** xen_extra, e.g. ".7", ".5-pre" or "-unstable". */
+  /** xen_extra, e.g. ".7" or "-unstable". */
   readonly extra: string;
-  /** The point release xen_extra starts with (".5-pre" is 5); 0 when it names none ("-unstable"). */
-  readonly patch: number;
 }
 
 export const DEFAULT_XEN_VERSION = '4.19.0';
@@ -33,8 +31,7 @@ export function parseXenVersion(text: string): XenVersion {
       `give a version from 4.${OLDEST_MINOR} on, e.g. 4.17.7 or ${DEFAULT_XEN_VERSION}`,
     );
   }
-  const extra = match[2] ?? '';
-  return { text, major: 4, minor, extra, patch: Number(/^\.(\d+)/.exec(extra)?.[1] ?? 0) };
+  return { text, major: 4, minor, extra: match[2] ?? '' };
 }
 
 export function toolGeneration(version: XenVersion): ToolGeneration {
@@ -44,12 +41,3 @@ export function toolGeneration(version: XenVersion): ToolGeneration {
 
 /** Xen 4.14 added .livepatch.xen_depends, --nodeps, .modinfo metadata and the 3-column list. */
 export const hasXenDepends = (version: XenVersion): boolean => version.minor >= 14;
-
-/**
- * Xen commit fa49f4be41 ("do Xen build-id check earlier"), first in 4.20.0 and backported to 4.19.1
- * and 4.18.4: xen_depends is checked right after the ELF is read, a mismatch is logged as
- * `build-id mismatch:` with both build-ids, and the 'x' dump no longer prints `depend-on-xen=`.
- * A "-pre" version counts as its point release (Debian's 4.20.5-pre has it).
- */
-export const checksXenBuildIdEarly = (version: XenVersion): boolean =>
-  version.minor >= 20 || (version.minor === 19 && version.patch >= 1) || (version.minor === 18 && version.patch >= 4);

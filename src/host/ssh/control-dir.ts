@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
-import { runtimeDir } from '../../paths.js';
 import { ensurePrivateDir } from '../../util/private-dir.js';
 
 /** sun_path is 108 bytes on Linux, 104 on the BSDs; ssh also appends a temporary suffix while binding. */
@@ -16,7 +15,7 @@ export interface ControlDir {
   remove(): Promise<void>;
 }
 
-export async function createControlDir(baseDir = runtimeDir()): Promise<ControlDir> {
+export async function createControlDir(baseDir: string): Promise<ControlDir> {
   const parent = await ensurePrivateDir(baseDir);
   const dir = await mkdtemp(join(parent, 'ssh-'));
   const socketPath = join(dir, 'cm');

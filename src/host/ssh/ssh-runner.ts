@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { ExitCode, XlpError, usageError } from '../../errors.js';
 import type { RunOptions, RunResult, Runner, StagedFile } from '../runner.js';
 import { assertSafeBasename } from '../staging.js';
-import { missingToolHint } from '../xen-livepatch/locate.js';
 import { createControlDir, type ControlDir } from './control-dir.js';
 import { formatDestination, parseDestination, type SshDestination } from './destination.js';
 import { remoteCommandLine } from './remote-shell.js';
@@ -22,8 +21,8 @@ export interface SshRunnerOptions {
   readonly connectTimeoutSeconds?: number;
   /** More `Key=Value` options for ssh -o (e.g. IdentityFile, UserKnownHostsFile); they cannot override BatchMode. */
   readonly extraOptions?: readonly string[];
-  /** Where the private control directory is made; default xlp's runtime dir. */
-  readonly controlDirBase?: string;
+  /** Where the private control directory is made: xlp's runtime dir (src/paths.ts). */
+  readonly controlDirBase: string;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
@@ -167,7 +166,7 @@ class SshRunner implements Runner {
       if (missing !== null) {
         const name = missing[1] ?? missing[2] ?? missing[3] ?? program;
         throw new XlpError('tool-missing', ExitCode.HOST_UNSUPPORTED, `cannot run ${name} on ${this.target}: ${result.exitCode === 127 ? 'not found' : 'not executable'}`, {
-          hint: missingToolHint(name),
+          hint: `install ${name} on ${this.target} or give its full path`,
           detail: result,
         });
       }
@@ -242,7 +241,7 @@ class SshRunner implements Runner {
  * A Runner for `[user@]host[:port]` (or `[user@][v6addr]:port`). Nothing connects until the first
  * run() or stage(); close() ends the shared connection.
  */
-export function createSshRunner(destination: string, options: SshRunnerOptions = {}): Runner {
+export function createSshRunner(destination: string, options: SshRunnerOptions): Runner {
   validateOptions(options);
   return new SshRunner(parseDestination(destination), options);
 }

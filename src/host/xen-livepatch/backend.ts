@@ -3,14 +3,16 @@
  * Every run's output must be recognised as success, or it becomes an XlpError: the tool's exit status
  * alone is never trusted (it is 0 when Xen cannot even be reached).
  */
-import { usageError } from '../../errors.js';
-import type { ActionName, ActionOptions, ActionResult, Backend, PayloadStatus, ToolOutput } from '../backend.js';
-import { Errno } from '../errno.js';
+import { XlpError, isXlpError, usageError } from '../../errors.js';
+import type { PayloadStatus, ToolOutput } from '../../model/types.js';
+import type { Action } from '../../model/vocabulary.js';
+import type { ActionOptions, ActionResult, Backend } from '../backend.js';
+import { Errno } from '../../model/errno.js';
 import type { Runner } from '../runner.js';
 import { findFailure } from './diagnose.js';
 import { notTopError, toolError, type ToolRequest } from './errors.js';
-import type { XenToolPaths } from './locate.js';
-import { validateName } from './name.js';
+import { missingToolHint, type XenToolPaths } from './locate.js';
+import { validateName } from '../../model/payload-name.js';
 import { actionOutcome, uploadSucceeded } from './outcome.js';
 import { parseList } from './parse-list.js';
 import { parseBuildId } from './parse-xl-info.js';
@@ -23,7 +25,12 @@ const TOOL_TIMEOUT_MS = 120_000;
 
 export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): Backend {
   const tool = paths.xenLivepatch;
-  const run = (program: string, args: readonly string[]): Promise<ToolOutput> => runner.run(program, args, { timeoutMs: TOOL_TIMEOUT_MS });
+  /** A tool that cannot be started gets the hint of where Xen's tools come from. */
+  const run = (program: string, args: readonly string[]): Promise<ToolOutput> =>
+    runner.run(program, args, { timeoutMs: TOOL_TIMEOUT_MS }).catch((error: unknown) => {
+      if (!isXlpError(error) || error.code !== 'tool-missing') throw error;
+      throw new XlpError(error.code, error.exitCode, error.message, { hint: missingToolHint(program), detail: error.detail, cause: error });
+    });
   /** The error for a run that did not succeed; `line` is the output line that could not be parsed, if any. */
   const failed = (request: ToolRequest, output: ToolOutput, program = tool, line?: string) =>
     toolError(request, findFailure(output) ?? { kind: 'unrecognised', ...(line === undefined ? {} : { line }) }, output, program);
@@ -51,7 +58,7 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     return others.length === 0 ? undefined : notTopError(name, others, output);
   }
 
-  async function action(action: ActionName, name: string, options: ActionOptions = {}): Promise<ActionResult> {
+  async function action(action: Action, name: string, options: ActionOptions = {}): Promise<ActionResult> {
     validateName(name);
     if (options.nodeps === true && action !== 'apply') {
       throw usageError(`--nodeps applies only to apply, not to ${action}`, 'drop --nodeps');
@@ -65,14 +72,23 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     throw error;
   }
 
-  async function upload(name: string, path: string): Promise<ToolOutput> {
-    validateName(name);
-    // The tool echoes the path; a control character in it would corrupt the output parsed here.
+  /** The tool echoes the path it is given: a control character in it would corrupt the output parsed here. */
+  async function uploadStaged(name: string, path: string): Promise<ToolOutput> {
     // eslint-disable-next-line no-control-regex
     if (path === '' || /[\x00-\x1f\x7f]/.test(path)) throw usageError(`invalid payload path ${JSON.stringify(path)}`, 'use a path without control characters');
     const output = await run(tool, ['upload', name, path]);
     if (uploadSucceeded(path, output)) return output;
     throw failed({ command: 'upload', name, file: path }, output);
+  }
+
+  async function upload(name: string, bytes: Uint8Array, fileName: string): Promise<ToolOutput> {
+    validateName(name);
+    const staged = await runner.stage(bytes, fileName);
+    try {
+      return await uploadStaged(name, staged.path);
+    } finally {
+      await staged.remove();
+    }
   }
 
   async function hypervisorBuildId(): Promise<string> {
@@ -96,5 +112,14 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
   }
 
   const where = runner.target === 'localhost' ? '' : ` on ${runner.target}`;
-  return { description: `xen-livepatch at ${tool}${where}`, list, upload, action, hypervisorBuildId, livepatchConsole };
+  return {
+    host: runner.target,
+    description: `xen-livepatch at ${tool}${where}`,
+    list,
+    upload,
+    action,
+    hypervisorBuildId,
+    livepatchConsole,
+    close: () => runner.close(),
+  };
 }

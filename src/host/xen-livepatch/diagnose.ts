@@ -4,8 +4,8 @@
  * argument`, after a context line for status, file and list errors). The first failure printed
  * wins, so for `load` the apply error is reported, not the unload that the tool runs after it.
  */
-import type { ToolOutput } from '../backend.js';
-import { errnoByMessage } from '../errno.js';
+import type { ToolOutput } from '../../model/types.js';
+import { errnoByMessage } from '../../model/errno.js';
 
 export type FileStep = 'open' | 'size' | 'map';
 

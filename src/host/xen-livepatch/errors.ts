@@ -5,15 +5,16 @@
  * wrong-state, rejected, usage, tool-failed (docs/xen-livepatch-backend.md has the full table).
  */
 import { ExitCode, XlpError, type ExitCodeValue } from '../../errors.js';
-import type { ActionName, PayloadStatus, ToolOutput } from '../backend.js';
-import { Errno, errnoInfo } from '../errno.js';
+import type { PayloadStatus, ToolOutput } from '../../model/types.js';
+import type { Action } from '../../model/vocabulary.js';
+import { Errno, describeErrno } from '../../model/errno.js';
 import type { FileStep, ToolFailure } from './diagnose.js';
 import { missingToolHint } from './locate.js';
 
 export type ToolRequest =
   | { readonly command: 'list' }
   | { readonly command: 'upload'; readonly name: string; readonly file: string }
-  | { readonly command: ActionName; readonly name: string; readonly nodeps?: boolean }
+  | { readonly command: Action; readonly name: string; readonly nodeps?: boolean }
   | { readonly command: 'xl-info' };
 
 /** What went wrong when nothing recognisable was printed: the line that did not parse, if one did not. */
@@ -46,7 +47,7 @@ const REJECTION_HINTS: Partial<Record<ToolRequest['command'], Partial<Record<num
   },
 };
 
-const STATE_HINTS: Record<ActionName, string> = {
+const STATE_HINTS: Record<Action, string> = {
   apply: 'only a CHECKED payload can be applied: see `xlp list`',
   replace: 'only a CHECKED payload can replace the applied ones: see `xlp list`',
   revert: 'only an APPLIED payload can be reverted: see `xlp list`',
@@ -54,12 +55,6 @@ const STATE_HINTS: Record<ActionName, string> = {
 };
 
 const FILE_VERBS: Record<FileStep, string> = { open: 'open', size: 'read the size of', map: 'map' };
-
-/** `errno 22 EINVAL (Invalid argument)`. */
-export function describeErrno(errno: number): string {
-  const info = errnoInfo(errno);
-  return `errno ${errno} ${info.name} (${info.message})`;
-}
 
 function subject(request: ToolRequest): string {
   switch (request.command) {
@@ -206,7 +201,7 @@ function make(request: ToolRequest, failure: ToolFailure | Unrecognised, output:
         exitCode: ExitCode.WRONG_STATE,
         // Not the tool's "expected" state: before 4.9 it names the state the action would reach.
         message: `cannot ${request.command} ${name}: it is ${failure.current}`,
-        hint: request.command in STATE_HINTS ? STATE_HINTS[request.command as ActionName] : 'see `xlp list`',
+        hint: request.command in STATE_HINTS ? STATE_HINTS[request.command as Action] : 'see `xlp list`',
       };
     case 'errno':
       return fromErrno(request, failure, program);

@@ -2,10 +2,11 @@
  * Recognises success, and only success: an exit status of 0 proves nothing (the tool exits 0 when
  * it cannot even reach Xen), so each result needs the exact text the tool prints when it succeeds.
  */
-import type { ActionName, ToolOutput } from '../backend.js';
+import type { ToolOutput } from '../../model/types.js';
+import type { Action } from '../../model/vocabulary.js';
 import { findFailure } from './diagnose.js';
 
-const VERBS: Record<ActionName, string> = {
+const VERBS: Record<Action, string> = {
   apply: 'Applying',
   revert: 'Reverting',
   unload: 'Unloading',
@@ -29,7 +30,7 @@ export function uploadSucceeded(file: string, output: ToolOutput): boolean {
  * 'done' for `<Verb> <name>... completed` (4.9+) or `Performing <action>:... completed` (4.7-4.8);
  * 'unchanged' for `No action needed.` (4.9+; no full stop in 4.7-4.8); undefined otherwise.
  */
-export function actionOutcome(action: ActionName, name: string, output: ToolOutput): 'done' | 'unchanged' | undefined {
+export function actionOutcome(action: Action, name: string, output: ToolOutput): 'done' | 'unchanged' | undefined {
   const { stdout } = output;
   if (succeeded(output, stdout === 'No action needed.\n' || stdout === 'No action needed\n')) return 'unchanged';
   const g1 = new RegExp(`^Performing ${action}:\\.* completed\\n$`);

@@ -5,7 +5,8 @@
  * column (`    | ` then the `.modinfo` strings joined with `;`, a trailing space when empty) and prints
  * `Nothing to list` when empty; 4.7-4.13 print a two-column table, just the header when empty.
  */
-import type { PayloadState, PayloadStatus } from '../backend.js';
+import type { PayloadStatus } from '../../model/types.js';
+import type { PayloadState } from '../../model/vocabulary.js';
 
 export type ListLayout = 'two-column' | 'three-column';
 

@@ -4,7 +4,8 @@
  * character set; xlp is stricter so a name is always safe to print, to pass as one argv word and to
  * echo back from the tool's `list` table, whose columns are separated by spaces and `|`.
  */
-import { usageError } from '../../errors.js';
+import { basename } from 'node:path';
+import { usageError } from '../errors.js';
 
 /** The longest name Xen accepts, in bytes of UTF-8. */
 export const MAX_NAME_BYTES = 127;
@@ -23,7 +24,6 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Throws a usage error unless `name` is a valid payload name. */
 /** Returns the name when it is one Xen and the tool accept; throws a usage error naming the rule otherwise. */
 export function validateName(name: string): string {
   const problem = nameProblem(name);
@@ -32,4 +32,11 @@ export function validateName(name: string): string {
     throw usageError(`invalid payload name ${JSON.stringify(name)}: ${problem}`, `a payload name is ${NAME_RULE}`);
   }
   return name;
+}
+
+/** The name xen-livepatch's own `load` would give a file: its basename without the last extension. */
+export function nameFromFile(path: string): string {
+  const base = basename(path);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
 }

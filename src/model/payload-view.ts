@@ -1,4 +1,4 @@
-import type { PayloadStatus } from './backend.js';
+import type { PayloadStatus } from './types.js';
 import { errnoInfo } from './errno.js';
 
 /** A loaded payload as xlp shows it: the tool's row, with the last action's errno spelled out. */

@@ -1,9 +1,9 @@
 /** Text for people from the audit results; --json prints the results themselves. */
-import { renderTable } from '../ui/table.js';
-import type { Change } from './history.js';
-import { describeActor } from './identity.js';
-import type { StatusResult } from './status.js';
-import type { VerifyResult } from './verify.js';
+import { renderTable } from './table.js';
+import type { Change } from '../audit/history.js';
+import { describeActor } from '../audit/identity.js';
+import type { StatusResult } from '../audit/status.js';
+import type { VerifyResult } from '../audit/verify.js';
 
 export function renderVerify(result: VerifyResult): string {
   const head = result.head === undefined ? 'empty' : `head record ${result.head.seq} ${result.head.hash.slice(0, 16)}`;

@@ -1,0 +1,116 @@
+/**
+ * The one source of xlp's process exit codes: number, constant name, the `error.code` values that
+ * carry it under --json, a one-line meaning for help texts and a fuller one for the docs. Every
+ * command's help, docs/exit-codes.md and the README's table are generated from this table
+ * (src/ui/exit-codes.ts; `npm run docs`), and a test holds the documents to it.
+ * Stable: scripts depend on these numbers, so they are never renumbered.
+ */
+export const EXIT_CODES = [
+  {
+    code: 0,
+    key: 'OK',
+    errorCodes: [],
+    help: 'success (also when nothing needed doing)',
+    meaning: 'success, including "nothing to do" (applying an applied payload, reverting a reverted one)',
+  },
+  {
+    code: 1,
+    key: 'FAILED',
+    errorCodes: ['failed', 'tool-failed', 'internal'],
+    help: 'the operation failed',
+    meaning: 'the operation failed for another reason; the message says which',
+  },
+  {
+    code: 2,
+    key: 'USAGE',
+    errorCodes: ['usage', 'config-invalid'],
+    help: 'usage error: bad flag, name, path, setting or file argument',
+    meaning: 'bad command line or environment: unknown flag, invalid name, unusable path or setting, file argument missing, a directory, unreadable',
+  },
+  {
+    code: 3,
+    key: 'HOST_UNSUPPORTED',
+    errorCodes: ['host-unsupported', 'tool-missing'],
+    help: 'host cannot live-patch: not a dom0, not root, tools missing',
+    meaning: 'this host cannot live-patch: not a Xen dom0, not root, xen-livepatch/xl missing, Xen built without livepatch',
+  },
+  {
+    code: 4,
+    key: 'REJECTED',
+    errorCodes: ['rejected', 'hook-veto'],
+    help: 'the hypervisor refused the payload (or would: pre-flight)',
+    meaning: "the hypervisor refused the payload (or xlp's pre-flight knows it would): build-id mismatch, duplicate name or build-id, malformed for Xen, a payload hook vetoed the action",
+  },
+  {
+    code: 5,
+    key: 'BUSY',
+    errorCodes: ['busy', 'in-progress', 'incomplete', 'busy-timeout'],
+    help: 'the hypervisor was still busy when --timeout ran out',
+    meaning: 'the hypervisor was still busy when `--timeout` ran out',
+  },
+  {
+    code: 6,
+    key: 'WRONG_STATE',
+    errorCodes: ['wrong-state', 'not-top'],
+    help: 'wrong state (e.g. revert of a payload not on top of the stack)',
+    meaning: "the payload's state forbids it: unload of an applied payload, revert of a payload that is not the top of the applied stack",
+  },
+  {
+    code: 7,
+    key: 'NOT_FOUND',
+    errorCodes: ['not-found'],
+    help: 'no payload of that name is loaded',
+    meaning: 'no payload of that name is loaded',
+  },
+  {
+    code: 8,
+    key: 'INVALID_PAYLOAD',
+    errorCodes: ['invalid-payload', 'payload-rejected-by-xen', 'sha256-mismatch', 'signature-*'],
+    help: "the payload file failed xlp's checks (ELF, size, sha256, signature)",
+    meaning: "the file failed xlp's own checks: empty, over 2 MiB, not ELF, corrupt, refused by Xen's rules, checksum or signature mismatch",
+  },
+  {
+    code: 9,
+    key: 'AUDIT',
+    errorCodes: ['lock-timeout', 'lock-unusable', 'audit-*'],
+    help: 'audit journal or host lock unusable: nothing was changed',
+    meaning: 'the audit journal or the host lock could not be used; nothing was changed (or, when the message says so, the change was made but its outcome could not be recorded)',
+  },
+  {
+    code: 10,
+    key: 'REMOTE',
+    errorCodes: ['remote-*', 'ssh-*', 'stage-*'],
+    help: 'the remote host could not be reached over ssh',
+    meaning: 'the ssh connection failed: unreachable, authentication refused, host key changed, timeout',
+  },
+  {
+    code: 12,
+    key: 'ROLLBACK_FAILED',
+    errorCodes: ['rollback-failed'],
+    help: 'failed, and undoing it failed too: the host was left changed',
+    meaning: 'the operation failed and its rollback failed too: the host was left changed; the message and `rollback` (JSON, journal) say in which state',
+  },
+  {
+    code: 13,
+    key: 'UNVERIFIED',
+    errorCodes: ['unverified'],
+    help: 'xlp cannot vouch for the loaded payload: it did not upload those bytes',
+    meaning:
+      'xlp cannot vouch for the bytes loaded under that name (uploaded with the raw tool, by another machine, or no longer matching its record), so it will not apply or replace them; unload and load the payload with xlp, or pass --accept-unverified (journaled)',
+  },
+  {
+    code: 130,
+    key: 'INTERRUPTED',
+    errorCodes: ['interrupted'],
+    help: 'interrupted (SIGINT, SIGTERM, SIGHUP): stopped between steps',
+    meaning:
+      'interrupted by SIGINT (Ctrl-C), SIGTERM or SIGHUP: the step under way (an upload, an apply the hypervisor is performing) ran to its end and was recorded, no further step was started, and a half-done change was undone (a load unloads what it uploaded); the message says what state the host was left in',
+  },
+] as const;
+
+export type ExitCodeSpec = (typeof EXIT_CODES)[number];
+export type ExitCodeKey = ExitCodeSpec['key'];
+
+/** ExitCode.REJECTED === 4, and so on for every row of the table. */
+export const ExitCode = Object.fromEntries(EXIT_CODES.map((spec) => [spec.key, spec.code])) as { readonly [S in ExitCodeSpec as S['key']]: S['code'] };
+export type ExitCodeValue = ExitCodeSpec['code'];

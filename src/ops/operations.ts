@@ -1,0 +1,114 @@
+/**
+ * The operations that change a hypervisor, each one journaled change of a session made of stages:
+ *   upload  = verify, upload
+ *   load    = verify, upload (undone by unload if what follows fails), apply
+ *   apply   = pre-flight, apply;  replace = pre-flight, replace
+ *   revert, unload = the action alone
+ * Re-runs are idempotent: these very bytes already loaded are not uploaded again, and an action
+ * whose payload is already in its target state changes nothing ("No action needed.").
+ */
+import { ExitCode, XlpError, isXlpError } from '../errors.js';
+import type { OperationResult } from '../model/results.js';
+import { TARGET, type Action } from '../model/vocabulary.js';
+import { nameFromFile, validateName } from '../model/payload-name.js';
+import type { VerifyOptions } from '../verify/verify-stage.js';
+import type { Session } from './session.js';
+import type { Step, StepEnd } from './step.js';
+import { actionStage } from './stages/action.js';
+import { checkReport } from './stages/checks.js';
+import { preflight } from './stages/preflight.js';
+import { upload } from './stages/upload.js';
+import { verifyFile, type VerifiedFile } from './stages/verify-file.js';
+
+export interface FileRequest {
+  readonly file: string;
+  /** Defaults to the file's basename without its last extension, as xen-livepatch load does. */
+  readonly name?: string;
+  readonly nodeps?: boolean;
+  /** Integrity (sha256 pin, signature) and pre-flight settings; see src/verify/. */
+  readonly verify?: VerifyOptions;
+}
+
+export interface ActionRequest {
+  readonly name: string;
+  readonly nodeps?: boolean;
+  /** Skip the build-id pre-flight of apply/replace (recorded in the journal). */
+  readonly skipPreflight?: boolean;
+  /** Apply or replace a payload xlp cannot vouch for (recorded in the journal). */
+  readonly acceptUnverified?: boolean;
+}
+
+export function uploadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
+  return session.change('upload', payloadName(request), async (step) => {
+    const payload = await verifyFile(step, fileChecks(request), 'upload');
+    const present = payload.verdict.present;
+    if (present === undefined) await upload(step, payload);
+    return end(step, present === undefined ? 'done' : 'unchanged', present ?? TARGET.upload, fileFacts(payload));
+  });
+}
+
+export function loadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
+  return session.change('load', payloadName(request), async (step) => {
+    const payload = await verifyFile(step, fileChecks(request), 'load');
+    const present = payload.verdict.present;
+    if (present === 'APPLIED') return end(step, 'unchanged', present, fileFacts(payload));
+    if (present === undefined) await upload(step, payload);
+    const applied = await step.change(actionStage(step, 'apply', request.nodeps === true ? { nodeps: true } : {}));
+    return end(step, present === undefined || applied.outcome === 'done' ? 'done' : 'unchanged', TARGET.load, fileFacts(payload));
+  });
+}
+
+/** apply, revert, unload or replace of a loaded payload. Unknown names are explained with what is loaded. */
+export async function changePayload(session: Session, action: Action, request: ActionRequest): Promise<OperationResult> {
+  const name = validateName(request.name);
+  try {
+    return await session.change(action, name, async (step) => {
+      if (action === 'apply' || action === 'replace') {
+        const checks = await preflight(step, action, { nodeps: request.nodeps === true, skipPreflight: request.skipPreflight === true, acceptUnverified: request.acceptUnverified === true });
+        const performed = await step.change(actionStage(step, action, request.nodeps === true ? { nodeps: true } : {}));
+        return end(step, performed.outcome, TARGET[action], { checks: checkReport(checks) });
+      }
+      const performed = await step.change(actionStage(step, action, {}));
+      return end(step, performed.outcome, TARGET[action]);
+    });
+  } catch (error) {
+    if (isXlpError(error) && error.code === 'not-found') throw await explainNotFound(session, error, name);
+    throw error;
+  }
+}
+
+const payloadName = (request: FileRequest): string => validateName(request.name ?? nameFromFile(request.file));
+
+const fileChecks = (request: FileRequest) => ({ file: request.file, nodeps: request.nodeps === true, verify: request.verify ?? {} });
+
+type ResultFacts = Pick<OperationResult, 'sha256' | 'buildId' | 'checks'>;
+
+const fileFacts = (payload: VerifiedFile): ResultFacts => ({ sha256: payload.info.sha256, buildId: payload.info.buildId, checks: checkReport(payload.verdict) });
+
+function end(step: Step, result: OperationResult['result'], state: OperationResult['state'], facts: ResultFacts = {}): StepEnd<OperationResult> {
+  const value: OperationResult = {
+    host: step.session.backend.host,
+    operation: step.operation,
+    name: step.name,
+    result,
+    state,
+    steps: [...step.done],
+    ...facts,
+    durationMs: step.elapsedMs,
+    outputs: step.outputs,
+  };
+  return { value, result, state };
+}
+
+async function explainNotFound(session: Session, error: XlpError, name: string): Promise<XlpError> {
+  const loaded = await session.backend.list().then(
+    (payloads) => payloads.map((p) => p.name).join(', ') || 'none',
+    () => undefined,
+  );
+  if (loaded === undefined) return error;
+  return new XlpError('not-found', ExitCode.NOT_FOUND, `no payload named ${name} is loaded (loaded: ${loaded})`, {
+    hint: "check the name with 'xlp list'",
+    errno: 2,
+    detail: error.detail,
+  });
+}
