@@ -145,11 +145,11 @@ export const SCENARIO: readonly Step[] = [
 ];
 
 /**
- * Divergences this test found that belong to another change and are reported, not fixed here: the
- * console line of Xen's ELF loader (livepatch_elf.c) for a file too short to hold an ELF header. What
- * the simulated UPLOAD accepts, refuses and logs for broken ELF files is being rewritten elsewhere
- * (hvUpload, src/host/sim/elf/). The same on 4.17 and 4.20. Each entry must still diverge exactly so:
- * once the fake matches, the test fails until the entry is removed.
+ * Divergences this test found that are reported, not fixed with it: the console line of Xen's ELF
+ * loader (livepatch_elf.c) for a file too short to hold an ELF header, the same on 4.17 and 4.20. The
+ * simulator's own payload loader (src/host/sim/elf/) refuses that file with Xen's errno but, by its
+ * design, reproduces console lines only for the build-id refusals. Each entry must still diverge
+ * exactly so: once the fake matches, the test fails until the entry is removed.
  */
 export interface KnownDivergence {
   readonly command: readonly string[];
