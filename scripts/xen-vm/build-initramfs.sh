@@ -89,7 +89,7 @@ for path in usr/sbin/dropbear "${XEN_VM_EXTRA_FILES[@]}"; do
   mkdir -p "$(dirname "$ROOT/$path")"
   cp -a "$XEN_VM_TREE/$path" "$ROOT/$path"
   while IFS= read -r -d '' file; do
-    [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] && copy_needed_libs "$file"
+    if [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]]; then copy_needed_libs "$file"; fi
   done < <(find "$ROOT/$path" -type f -print0)
 done
 # ssh sessions then find the libraries without LD_LIBRARY_PATH.
