@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Boots the built hypervisor + dom0 under QEMU (TCG) in the background, under `timeout`, with dom0's ssh
 # port forwarded to 127.0.0.1 only, and returns once dom0 printed its ready marker (dropbear listening).
-# Prints KEY=VALUE lines (XEN_VM_PORT, XEN_VM_PID, XEN_VM_SSH_CONFIG, XEN_VM_BUILD_ID, XEN_VM_CONSOLE,
-# XEN_VM_BOOT_SECONDS) on stdout; scripts/xen-vm/stop.sh ends the VM.
-# Usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS]
+# Prints KEY=VALUE lines (XEN_VM_XEN, XEN_VM_PORT, XEN_VM_PID, XEN_VM_SSH_CONFIG, XEN_VM_BUILD_ID,
+# XEN_VM_CONSOLE, XEN_VM_BOOT_SECONDS) on stdout; scripts/xen-vm/stop.sh ends the VM.
+# Usage: boot.sh [--xen 4.17|4.20] [--port N] [--lifetime SECONDS] [--wait SECONDS]
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,7 +16,7 @@ while (($#)); do
     --port) port=$2; shift 2 ;;
     --lifetime) lifetime=$2; shift 2 ;;
     --wait) wait_seconds=$2; shift 2 ;;
-    *) die "unknown argument $1 (usage: boot.sh [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
+    *) die "unknown argument $1 (usage: boot.sh [--xen 4.17|4.20] [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
   esac
 done
 
@@ -42,7 +42,9 @@ pick_port() {
 # `noreboot`, so a crash reboots and -no-reboot ends QEMU; commas doubled inside -initrd only.
 # One CPU: with two, a loaded host can starve one TCG vCPU past Xen's 30 ms quiesce rendezvous and an
 # apply fails with EBUSY ("Timed out on semaphore in CPU quiesce phase"): real, but not deterministic.
-XEN_CMDLINE='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 loglvl=all guest_loglvl=all'
+# console_to_ring: what dom0 writes to its console (/dev/hvc0) also lands in Xen's ring (`xl dmesg`), so
+# the differential test marks where each step's console lines begin without an `xl` run per step.
+XEN_CMDLINE='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 loglvl=all guest_loglvl=all console_to_ring'
 DOM0_CMDLINE='console=hvc0 earlyprintk=xen panic=-1 quiet'
 start_qemu() {
   # Relative file names (cwd = the build dir) keep spaces and commas of the checkout path out of -initrd.
@@ -115,6 +117,7 @@ CONFIG
 chmod 0600 "$XEN_VM_RUN/ssh_config"
 
 {
+  printf 'XEN_VM_XEN=%s\n' "$XLP_XEN_VERSION"
   printf 'XEN_VM_PORT=%s\n' "$use_port"
   printf 'XEN_VM_PID=%s\n' "$QEMU_PID"
   printf 'XEN_VM_SSH_CONFIG=%s\n' "$XEN_VM_RUN/ssh_config"

@@ -3,6 +3,10 @@
 # the dom0 kernel, and a minimal dom0 initramfs (busybox, the Xen tools and their libraries, the Xen and
 # e1000 modules, dropbear with a host key made here, root login by an ed25519 key only).
 # Also writes the client key and known_hosts the tests ssh in with. Skips the work when nothing changed.
+# The rootfs has the same layout for every version (/lib64 holds the loader, /bin busybox), whether the
+# distribution is merged-/usr (Debian 13) or not; compressed kernel modules (.ko.xz) are decompressed here,
+# as busybox's insmod loads only plain ELF modules.
+# Usage: build-initramfs.sh [--xen 4.17|4.20]
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -10,7 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 XEN_TOOLS=(xen-livepatch xl xenstored xen-init-dom0)
 MODULES=(xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs e1000)
-LIB_DIRS=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu)
+TOOL_DIR=usr/lib/xen-$XLP_XEN_VERSION/bin
 
 [[ -f $XEN_VM_DIR/fetch.stamp ]] || die "no fetched packages in $XEN_VM_DIR: run scripts/xen-vm/fetch.sh first"
 
@@ -25,7 +29,7 @@ mkdir -p "$XEN_VM_BUILD"
 ROOT=$XEN_VM_BUILD/rootfs
 
 # --- hypervisor and kernel -------------------------------------------------------------------------
-gunzip -c "$XEN_VM_TREE/boot/xen-4.17-amd64.gz" > "$XEN_VM_BUILD/xen"
+gunzip -c "$XEN_VM_TREE/boot/xen-$XLP_XEN_VERSION-amd64.gz" > "$XEN_VM_BUILD/xen"
 # The build-id every payload must name: the GNU build-id note of the hypervisor binary.
 readelf -n "$XEN_VM_BUILD/xen" | awk '/Build ID:/ { print $3; exit }' > "$XEN_VM_BUILD/xen.build-id"
 [[ -s $XEN_VM_BUILD/xen.build-id ]] || die 'the hypervisor has no GNU build-id note'
@@ -36,15 +40,16 @@ KVER=${kernels[0]##*/vmlinuz-}
 
 # --- rootfs skeleton -----------------------------------------------------------------------------------
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,var/run,var/log,var/lib/xen,var/lib/xenstored} \
-  "$ROOT"/{etc/xen,etc/dropbear,lib/modules,usr/lib/xen-4.17/bin} "$ROOT/lib/x86_64-linux-gnu" "$ROOT/usr/lib/x86_64-linux-gnu"
+  "$ROOT"/{etc/xen,etc/dropbear,lib/modules,"$TOOL_DIR"} "${XEN_VM_LIB_DIRS[@]/#/$ROOT/}"
 install -d -m 0700 "$ROOT/root" "$ROOT/root/.ssh"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\n' > "$ROOT/etc/group"
 printf '/bin/sh\n' > "$ROOT/etc/shells"
 : > "$ROOT/etc/xen/xl.conf"
-printf '%s\n' "${LIB_DIRS[@]/#//}" > "$ROOT/etc/ld.so.conf"
+printf '%s\n' "${XEN_VM_LIB_DIRS[@]/#//}" > "$ROOT/etc/ld.so.conf"
 
-cp "$XEN_VM_TREE/bin/busybox" "$ROOT/bin/busybox"
+BUSYBOX=$(tree_path bin/busybox usr/bin/busybox)
+cp "$BUSYBOX" "$ROOT/bin/busybox"
 for applet in $("$ROOT/bin/busybox" --list-full); do
   [[ -e $ROOT/$applet ]] || ln -s /bin/busybox "$ROOT/$applet"
 done
@@ -53,7 +58,7 @@ done
 declare -A copied_libs=()
 find_lib() {
   local dir
-  for dir in "${LIB_DIRS[@]}"; do
+  for dir in "${XEN_VM_LIB_DIRS[@]}"; do
     [[ -e $XEN_VM_TREE/$dir/$1 ]] && { printf '%s\n' "$dir/$1"; return; }
   done
   die "library $1 is not in the extracted packages (add its package to fetch.sh)"
@@ -68,38 +73,50 @@ copy_needed_libs() {
     copy_needed_libs "$ROOT/$rel"
   done
 }
-cp -L "$XEN_VM_TREE/lib64/ld-linux-x86-64.so.2" "$ROOT/lib64/ld-linux-x86-64.so.2"
+cp -L "$(tree_path "${XEN_VM_LOADER_PATHS[@]}")" "$ROOT/lib64/ld-linux-x86-64.so.2"
 for tool in "${XEN_TOOLS[@]}"; do
-  src=$XEN_VM_TREE/usr/lib/xen-4.17/bin/$tool
+  src=$XEN_VM_TREE/$TOOL_DIR/$tool
   [[ -f $src ]] || src=$XEN_VM_TREE/usr/sbin/$tool
-  [[ -f $src ]] || die "$tool is not in xen-utils-4.17"
-  cp "$src" "$ROOT/usr/lib/xen-4.17/bin/$tool"
-  ln -sf "/usr/lib/xen-4.17/bin/$tool" "$ROOT/usr/sbin/$tool"
+  [[ -f $src ]] || die "$tool is not in xen-utils-$XLP_XEN_VERSION"
+  cp "$src" "$ROOT/$TOOL_DIR/$tool"
+  ln -sf "/$TOOL_DIR/$tool" "$ROOT/usr/sbin/$tool"
   copy_needed_libs "$src"
 done
-cp "$XEN_VM_TREE/usr/sbin/dropbear" "$ROOT/usr/sbin/dropbear"
-copy_needed_libs "$ROOT/usr/sbin/dropbear"
+# dropbear, and the per-version hook (lib.sh): more files or folders of the tree, at the same path in
+# dom0; each ELF file among them brings the shared libraries it needs.
+for path in usr/sbin/dropbear "${XEN_VM_EXTRA_FILES[@]}"; do
+  [[ -e $XEN_VM_TREE/$path ]] || die "$path is not in the extracted packages"
+  mkdir -p "$(dirname "$ROOT/$path")"
+  cp -a "$XEN_VM_TREE/$path" "$ROOT/$path"
+  while IFS= read -r -d '' file; do
+    if [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]]; then copy_needed_libs "$file"; fi
+  done < <(find "$ROOT/$path" -type f -print0)
+done
 # ssh sessions then find the libraries without LD_LIBRARY_PATH.
 ldconfig -r "$ROOT"
 
 # --- kernel modules, each after the modules its .modinfo depends= names -------------------------------
-MODDIR=$XEN_VM_TREE/lib/modules/$KVER/kernel
+MODDIR=$(tree_path "lib/modules/$KVER/kernel" "usr/lib/modules/$KVER/kernel")
 declare -A module_done=()
 module_file() {
-  local found
-  found=$(find "$MODDIR" \( -name "$1.ko" -o -name "${1//_/-}.ko" -o -name "${1//-/_}.ko" \) -print -quit)
-  [[ -n $found ]] || die "kernel module $1 is not in linux-image $KVER"
-  printf '%s\n' "$found"
+  local found name
+  for name in "$1" "${1//_/-}" "${1//-/_}"; do
+    found=$(find "$MODDIR" \( -name "$name.ko" -o -name "$name.ko.xz" \) -print -quit)
+    [[ -n $found ]] && { printf '%s\n' "$found"; return; }
+  done
+  die "kernel module $1 is not in linux-image $KVER"
 }
 add_module() {
   local key=${1//-/_} file deps dep
   [[ -n ${module_done[$key]:-} ]] && return
   module_done[$key]=1
   file=$(module_file "$1")
-  objcopy -O binary --only-section=.modinfo "$file" "$XEN_VM_BUILD/modinfo.bin"
+  # Debian 13 ships xz-compressed modules; the static busybox of the tree decompresses them.
+  if [[ $file == *.xz ]]; then "$BUSYBOX" unxz -c "$file"; else cat "$file"; fi > "$XEN_VM_BUILD/module.ko"
+  objcopy -O binary --only-section=.modinfo "$XEN_VM_BUILD/module.ko" "$XEN_VM_BUILD/modinfo.bin"
   deps=$(tr '\0' '\n' < "$XEN_VM_BUILD/modinfo.bin" | sed -n 's/^depends=//p' | tr ',' ' ')
   for dep in $deps; do add_module "$dep"; done
-  cp "$file" "$ROOT/lib/modules/$key.ko"
+  mv "$XEN_VM_BUILD/module.ko" "$ROOT/lib/modules/$key.ko"
   printf '%s\n' "$key" >> "$ROOT/etc/modules.order"
 }
 : > "$ROOT/etc/modules.order"

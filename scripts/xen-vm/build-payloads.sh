@@ -7,7 +7,8 @@
 #   xenlab-badid  like xenlab1, xen_depends with one byte changed (Xen must refuse it)
 #   xenlab-data   xen_compile_date -> "xenlab-data", with a writable .data variable
 #   xenlab-hooks  xen_deny -> "xenlab-hooks", with all six hook kinds
-# Usage: build-payloads.sh [OUT_DIR]   (default $XEN_VM_DIR/payloads)
+# Each Xen version gets its own payloads: the build-id and the function sizes are that hypervisor's.
+# Usage: build-payloads.sh [--xen 4.17|4.20] [OUT_DIR]   (default $XEN_VM_DIR/payloads)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -15,7 +16,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 out=${1:-$XEN_VM_DIR/payloads}
 MKPAYLOAD=$XEN_VM_REPO/scripts/mkpayload.sh
-XEN_SYMS=$XEN_VM_TREE/usr/lib/debug/boot/xen-syms-4.17-amd64
+XEN_SYMS=$XEN_VM_TREE/usr/lib/debug/boot/xen-syms-$XLP_XEN_VERSION-amd64
 [[ -f $XEN_VM_BUILD/xen.build-id ]] || die 'no hypervisor built: run fetch.sh and build-initramfs.sh first'
 [[ -f $XEN_SYMS ]] || die "no $XEN_SYMS: run fetch.sh"
 [[ -x $MKPAYLOAD || -f $MKPAYLOAD ]] || die "no $MKPAYLOAD"

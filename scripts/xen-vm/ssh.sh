@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a command in the running test dom0: scripts/xen-vm/ssh.sh xen-livepatch list
+# Runs a command in the running test dom0: scripts/xen-vm/ssh.sh [--xen 4.17|4.20] xen-livepatch list
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ends the VM boot.sh started: `poweroff -f` in dom0 (Xen then makes QEMU exit), else SIGTERM then SIGKILL
 # to QEMU's own pid, and only that pid. Safe to run when no VM is running.
+# Usage: stop.sh [--xen 4.17|4.20]
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -10,7 +10,8 @@
  *       <func> patch <old>(<size>) with <new> (<size>)
  *   build-id=<hex>
  *   depend-on=<hex>
- *   depend-on-xen=<hex>          (4.14 to 4.19; later Xen checks it at upload and drops it)
+ *   depend-on-xen=<hex>          (4.14 to 4.18.3 and 4.19.0; 4.18.4, 4.19.1 and 4.20 on check it
+ *                                 first thing at upload and drop it: seen on 4.20.5-pre)
  *
  * Payloads come in upload order; the dump does not say in which order they were applied.
  */

@@ -119,7 +119,8 @@ describe('what changed in Xen over the releases', () => {
     const badModinfo = patched(other, modinfo.offset + modinfo.size - 1, 0x21, 1);
     expect(load(badModinfo, '4.19.0')).toMatchObject({ refusal: { errno: Errno.EINVAL, check: 'prepare_payload: metadata not NUL-terminated', console: [] } });
     expect(load(other, '4.19.0')).toMatchObject({ refusal: { errno: Errno.EINVAL, console: ['livepatch: p: check against hypervisor build-id failed'] } });
-    const mismatch = ['livepatch: p: build-id mismatch:', `  livepatch: ${'ab'.repeat(20)}`, `        xen: ${TEST_XEN_BUILD_ID}`];
+    // No-break spaces, as in Xen's format string (seen on a real 4.20.5-pre).
+    const mismatch = ['livepatch: p: build-id mismatch:', `\u00a0 livepatch: ${'ab'.repeat(20)}`, `${'\u00a0'.repeat(7)} xen: ${TEST_XEN_BUILD_ID}`];
     expect(load(badModinfo, '4.20.0')).toMatchObject({ refusal: { errno: Errno.EINVAL, console: mismatch } });
   });
 

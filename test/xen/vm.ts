@@ -2,8 +2,13 @@
 import { execa } from 'execa';
 import { inject } from 'vitest';
 import { isolatedEnv, runXlp, type CliResult } from '../helpers/cli.js';
+import { XEN_SERIES, xlInfoField, type XenSeries } from './series.js';
 
 export interface XenVm {
+  /** The Debian Xen series booted, e.g. "4.20": it names every test and failure. */
+  readonly series: XenSeries;
+  /** xen_version as the running hypervisor's `xl info` reports it, e.g. "4.20.5-pre". */
+  readonly xenVersion: string;
   readonly port: number;
   readonly sshConfig: string;
   /** The running hypervisor's build-id, read from the xen binary's GNU build-id note. */
@@ -15,7 +20,7 @@ export interface XenVm {
   readonly timings: { readonly prepareSeconds: number; readonly bootSeconds: number };
 }
 
-export type XenVmOrSkip = XenVm | { readonly skip: string };
+export type XenVmOrSkip = XenVm | { readonly skip: string; readonly series: XenSeries };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,18 +30,21 @@ declare module 'vitest' {
 
 export function xenVm(): XenVmOrSkip {
   // Undefined when a file of this tier is run without its global setup (the default vitest config).
-  return inject('xenVm') ?? { skip: 'the real-Xen tier runs only with --config vitest.xen.config.ts' };
+  return inject('xenVm') ?? { skip: 'the real-Xen tier runs only with --config vitest.xen.config.ts', series: XEN_SERIES[0] };
 }
 
-export const isSkip = (vm: XenVmOrSkip): vm is { readonly skip: string } => 'skip' in vm;
+export const isSkip = (vm: XenVmOrSkip): vm is { readonly skip: string; readonly series: XenSeries } => 'skip' in vm;
+
+/** "Xen 4.20 (4.20.5-pre)": how test names and failure messages name the hypervisor. */
+export const xenLabel = (vm: XenVmOrSkip): string => (isSkip(vm) ? `Xen ${vm.series}` : `Xen ${vm.series} (${vm.xenVersion})`);
 
 /** A shell command in dom0, straight over ssh (no xlp): the tests' independent view of the host. */
-export async function inDom0(vm: XenVm, command: string): Promise<CliResult> {
+export async function inDom0(vm: XenVm, command: string, timeoutMs = 60_000): Promise<CliResult> {
   const result = await execa('ssh', ['-F', vm.sshConfig, '-p', String(vm.port), 'xlp-xen-vm', command], {
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
-    timeout: 60_000,
+    timeout: timeoutMs,
   });
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1 };
 }
@@ -44,11 +52,10 @@ export async function inDom0(vm: XenVm, command: string): Promise<CliResult> {
 /** One field of `xl info` in dom0, e.g. xen_extra. */
 export async function xlInfo(vm: XenVm, field: string): Promise<string> {
   const { stdout, exitCode } = await inDom0(vm, 'xl info');
-  if (exitCode !== 0) throw new Error(`xl info failed in dom0 (exit ${exitCode})`);
-  const line = stdout.split('\n').find((candidate) => candidate.startsWith(`${field} `));
-  if (line === undefined) throw new Error(`xl info has no ${field}`);
-  return line.slice(line.indexOf(':') + 1).trim();
+  if (exitCode !== 0) throw new Error(`xl info failed in dom0 of Xen ${vm.series} (exit ${exitCode})`);
+  return xlInfoField(stdout, field);
 }
+
 
 /** Runs the built xlp against the VM over ssh, isolated from this machine's xlp state. */
 export function xlpOn(vm: XenVm, home: string): (args: readonly string[]) => Promise<CliResult> {
@@ -66,5 +73,5 @@ for name in $(echo "$applied" | sed '1!G;h;$!d'); do xen-livepatch revert "$name
 for name in $names; do xen-livepatch unload "$name" >/dev/null; done
 xen-livepatch list`;
   const result = await inDom0(vm, script);
-  if (result.stdout !== 'Nothing to list\n') throw new Error(`cannot reset the hypervisor: ${result.stdout}${result.stderr}`);
+  if (result.stdout !== 'Nothing to list\n') throw new Error(`cannot reset the hypervisor of Xen ${vm.series}: ${result.stdout}${result.stderr}`);
 }

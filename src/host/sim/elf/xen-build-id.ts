@@ -13,6 +13,8 @@ import { ELF_LIVEPATCH_XEN_DEPENDS } from './special-sections.js';
 import type { UploadBytes } from './upload-bytes.js';
 import type { LoaderRules } from './xen-rules.js';
 
+const NBSP = '\u00a0';
+
 export interface RunningXen {
   /** Xen's build-id in lowercase hex; '' when Xen was built without one. */
   readonly buildId: string;
@@ -42,5 +44,7 @@ export function checkXenBuildId(payloadName: string, table: SectionTable, raw: U
     return new Refusal(Errno.ENODATA, `${check}: Xen has no build-id`, check, log(`unable to get running Xen build-id: ${rc}`));
   }
   if (note.id === xen.buildId) return note.id;
-  return new Refusal(Errno.EINVAL, `${check}: not built for this Xen`, `${check}: ${note.id}`, log('build-id mismatch:', `  livepatch: ${note.id}`, `        xen: ${xen.buildId}`));
+  // Xen's format string indents the two continuation lines with no-break spaces (U+00A0, bytes C2 A0)
+  // and one space, at every release from 4.20 to 4.22 (seen byte for byte on Debian's 4.20.5-pre).
+  return new Refusal(Errno.EINVAL, `${check}: not built for this Xen`, `${check}: ${note.id}`, log('build-id mismatch:', `${NBSP} livepatch: ${note.id}`, `${NBSP.repeat(7)} xen: ${xen.buildId}`));
 }
