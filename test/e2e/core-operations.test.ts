@@ -13,12 +13,14 @@ let sim: SimCli;
 let base: string;
 let stacked: string;
 let withMeta: string;
+let hooked: string;
 
 beforeAll(async () => {
   sim = await simCli();
   base = await buildPayload({ id: 'e2e_base' });
   stacked = await buildPayload({ id: 'e2e_stacked', depends: await buildIdOf(base) });
   withMeta = await buildPayload({ id: 'e2e_meta', modinfo: ['XSA=466', 'CVE=CVE-2026-1234'] });
+  hooked = await buildPayload({ id: 'e2e_hook', hooks: ['preapply'] });
 });
 afterAll(() => sim.remove());
 beforeEach(() => sim.reset());
@@ -185,6 +187,27 @@ describe('rollback', () => {
     expect(body.error.message).toMatch(/ENOMEM.*; rolling back \(unload xsa\) failed too \(.*\): xsa is left CHECKED$/);
     expect(body.error.rollback).toEqual({ steps: ['unload xsa'], succeeded: false, state: 'CHECKED', error: expect.stringContaining('busy') });
     expect(await names()).toEqual([['xsa', 'CHECKED']]);
+  });
+});
+
+describe('errors in the hypervisor\'s words', () => {
+  it("names a payload hook's veto as such, and rolls the load back", async () => {
+    await sim.fault({ kind: 'hook-veto', action: 'apply', errno: 1 });
+    const { result, body } = await sim.json<{ error: { code: string; message: string; hint: string } }>('load', hooked, '--name', 'hk');
+    expect(result.exitCode).toBe(4);
+    expect(body.error.code).toBe('hook-veto');
+    expect(body.error.message).toBe('the preapply hook of hk refused the apply: errno 1 EPERM (Operation not permitted); rolled back: hk was unloaded again, nothing changed');
+    expect(body.error.hint).not.toMatch(/root|depends|build-id/);
+    expect(await names()).toEqual([]);
+  });
+
+  it('names every errno Xen can return, such as EIO', async () => {
+    await sim.xlp('upload', 'xsa', base);
+    await sim.fault({ kind: 'sync-errno', action: 'apply', errno: 5 });
+    const result = await sim.xlp('apply', 'xsa');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('errno 5 EIO (Input/output error)');
+    expect(result.stderr).not.toContain('Unknown error');
   });
 });
 
