@@ -1,13 +1,13 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
+import { fileNameProblem } from '../model/payload-name.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import type { StagedFile } from './runner.js';
 
-/** A basename safe to create inside our own directory: no separators, no dot-entries, no control characters. */
+/** A basename safe to create inside our own directory: no separators, no dot-entries, nothing unsafe to echo. */
 export function assertSafeBasename(basename: string): void {
-  // eslint-disable-next-line no-control-regex
-  if (basename === '' || basename === '.' || basename === '..' || /[/\x00-\x1f\x7f]/.test(basename)) {
+  if (basename.includes('/') || fileNameProblem(basename) !== undefined) {
     throw usageError(`invalid file name '${basename}' for a staged payload`, 'use a plain file name');
   }
 }

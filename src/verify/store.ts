@@ -73,9 +73,8 @@ export class PayloadStore implements PayloadRecords {
     this.path = join(dir, hostFileName(host));
   }
 
-  /** The record as last written (empty when there is none). */
-  async read(): Promise<HostRecord> {
-    await ensurePrivateDir(this.dir);
+  /** The record as last written (empty when there is none); creates nothing. */
+  read(): Promise<HostRecord> {
     return this.load();
   }
 
