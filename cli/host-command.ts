@@ -6,7 +6,7 @@ import { ExitCode } from '../src/errors.js';
 import { connect } from '../src/host/factory.js';
 import type { BackendKind } from '../src/host/options.js';
 import type { RunHolder } from '../src/model/results.js';
-import { silentReporter } from '../src/model/reporter.js';
+import { silentReporter, type Reporter } from '../src/model/reporter.js';
 import { Session } from '../src/ops/session.js';
 import { processStopRequests } from '../src/ops/stop-requests.js';
 import { placesFor, type Places } from '../src/paths.js';
@@ -30,12 +30,15 @@ export const auditLogFlag = {
 /** A day: longer waits are typing mistakes, and a timer cannot hold more than ~24.8 days anyway. */
 const MAX_WAIT_SECONDS = 86_400;
 
+const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
 /** How long to wait for another xlp: the host lock, and the journal's append lock. */
 export const lockTimeoutFlag = {
   'lock-timeout': Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: 60,
+    default: DEFAULT_LOCK_TIMEOUT_SECONDS,
     env: 'XLP_LOCK_TIMEOUT',
     summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal.',
     helpGroup: 'AUDIT',
@@ -46,7 +49,7 @@ export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: 30,
+    default: DEFAULT_TIMEOUT_SECONDS,
     env: 'XLP_TIMEOUT',
     summary: 'Seconds to wait for a busy hypervisor or an unfinished action.',
     helpGroup: 'HOST',
@@ -58,10 +61,21 @@ export const changeFlags = {
   ...timeoutFlag,
   ...auditLogFlag,
   ...lockTimeoutFlag,
+  'dry-run': Flags.boolean({
+    summary: 'Run every check against the host and show the tool commands a real run would run; change nothing, journal nothing.',
+    description: 'A refusal exits with the code the real run would give. No host lock is taken.',
+  }),
 };
 
 type HostFlags = { backend: BackendKind; 'sim-state'?: string; 'audit-log'?: string } & Record<string, unknown>;
-type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number };
+interface RunSettings {
+  readonly reporter: Reporter;
+  readonly timeoutSeconds: number;
+  readonly lockTimeoutSeconds: number;
+  readonly dryRun: boolean;
+}
+
+type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number; 'dry-run': boolean };
 
 export abstract class HostCommand extends BaseCommand {
   private backend?: Backend;
@@ -83,23 +97,35 @@ export abstract class HostCommand extends BaseCommand {
 
   /**
    * Runs `body` in a session of this host: the host lock taken once, each change journaled, stop
-   * requests (SIGINT, SIGTERM, SIGHUP) honoured between steps, progress on stderr.
+   * requests (SIGINT, SIGTERM, SIGHUP) honoured between steps, progress on stderr. With --dry-run,
+   * a rehearsal: checks only, no lock, nothing journaled.
    */
-  protected async withSession<T>(flags: SessionFlags, body: (session: Session) => Promise<T>): Promise<T> {
-    const places = this.places(flags);
+  protected withSession<T>(flags: SessionFlags, body: (session: Session) => Promise<T>): Promise<T> {
+    const style = this.progressStyle(flags);
     const notice = (message: string): void => this.notice(message);
+    const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);
+    return this.inSession(flags, { reporter, timeoutSeconds: flags.timeout, lockTimeoutSeconds: flags['lock-timeout'], dryRun: flags['dry-run'] }, body);
+  }
+
+  /** A dry-run session with no progress shown: what a command that only looks (inspect) asks of the operations. */
+  protected rehearse<T>(flags: HostFlags, body: (session: Session) => Promise<T>): Promise<T> {
+    const notice = (message: string): void => this.notice(message);
+    return this.inSession(flags, { reporter: silentReporter(notice), timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, lockTimeoutSeconds: DEFAULT_LOCK_TIMEOUT_SECONDS, dryRun: true }, body);
+  }
+
+  private async inSession<T>(flags: HostFlags, run: RunSettings, body: (session: Session) => Promise<T>): Promise<T> {
+    const places = this.places(flags);
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
-    const journal = createCliAuditSink({ places, lockTimeoutSeconds: flags['lock-timeout'], xlpVersion: this.config.version, note: notice });
+    const journal = createCliAuditSink({ places, lockTimeoutSeconds: run.lockTimeoutSeconds, xlpVersion: this.config.version, note: (message) => this.notice(message) });
     // Where payload copies are staged and xlp's record of the host is kept: proven usable before
     // anything is journaled.
     await Promise.all([ensurePrivateDir(places.runtime), ensurePrivateDir(places.records)]);
     const backend = await this.connectHost(flags, places);
-    const style = this.progressStyle(flags);
-    const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);
     const stops = processStopRequests(() => process.exit(ExitCode.INTERRUPTED));
     try {
-      const session = await Session.open({ backend, journal, records: new PayloadStore(backend.host, places.records), reporter, stops, timeoutMs: flags.timeout * 1000, argv: process.argv.slice(2) });
+      const records = new PayloadStore(backend.host, places.records);
+      const session = await Session.open({ backend, journal, records, reporter: run.reporter, stops, timeoutMs: run.timeoutSeconds * 1000, argv: process.argv.slice(2), dryRun: run.dryRun });
       try {
         return await body(session);
       } finally {

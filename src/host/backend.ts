@@ -17,6 +17,11 @@ export interface ActionResult {
   readonly output: ToolOutput;
 }
 
+/** A run of the tool that changes the host, as a dry run names it. */
+export type ToolCommand =
+  | { readonly command: 'upload'; readonly name: string; readonly fileName: string }
+  | { readonly command: Action; readonly name: string; readonly options?: ActionOptions };
+
 export interface Backend {
   /** Where the tool runs: 'localhost', an ssh destination, or 'sim:<state file>'; names the host in records. */
   readonly host: string;
@@ -30,6 +35,11 @@ export interface Backend {
    */
   upload(name: string, bytes: Uint8Array, fileName: string): Promise<ToolOutput>;
   action(action: Action, name: string, options?: ActionOptions): Promise<ActionResult>;
+  /**
+   * The command line the tool would be run with on the host (for an upload, the staged copy's path
+   * is a placeholder): what a dry run shows. Built by the same code as the real runs.
+   */
+  commandFor(request: ToolCommand): readonly string[];
   /** The running hypervisor's build-id, lowercase hex; '' when Xen has none. */
   hypervisorBuildId(): Promise<string>;
   /**

@@ -32,6 +32,19 @@ export interface OperationResult {
   readonly checks?: CheckReport;
   /** What xen-livepatch printed at each step, in order. */
   readonly outputs: readonly ToolOutput[];
+  /** A dry run: nothing was changed; `result`, `state` and `steps` say what the real run would do. */
+  readonly dryRun: boolean;
+  /** In a dry run, the tool commands the real run would run, in order (an upload's staged path is a placeholder); null otherwise. */
+  readonly wouldRun: readonly (readonly string[])[] | null;
+}
+
+/** Whether a load of a file would succeed on a host now (a dry run of the load): inspect's verdict. */
+export interface LoadForecast {
+  readonly wouldSucceed: boolean;
+  /** What the load would do (upload, apply); empty when it would change nothing or be refused. */
+  readonly steps: readonly Operation[];
+  /** The refusal the load would meet, as it would report it; null when it would succeed. */
+  readonly refusal: { readonly code: string; readonly exitCode: number; readonly message: string; readonly hint: string | null } | null;
 }
 
 /** What a failed change did to undo itself, and where that left its payload (the journal records the same). */
@@ -66,4 +79,19 @@ export interface ListResult {
   /** A run changing this host right now (it holds the host lock): pid, command, since when. */
   readonly inProgress?: RunHolder;
   readonly payloads: readonly ListedPayload[];
+}
+
+/** A loaded payload prune left alone, and why. */
+export interface KeptPayload {
+  readonly name: string;
+  readonly why: string;
+}
+
+/** The result of `xlp prune`. */
+export interface PruneResult {
+  readonly host: string;
+  readonly dryRun: boolean;
+  /** One unload per pruned payload, in the hypervisor's list order. */
+  readonly unloaded: readonly OperationResult[];
+  readonly kept: readonly KeptPayload[];
 }

@@ -39,3 +39,13 @@ export const jsonText = (value: unknown): string =>
 
 /** What UNSAFE matches that JSON.stringify leaves raw inside strings (it escapes C0 itself; the other newlines are its layout). */
 const RAW_IN_JSON = /[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/** A word of a command line that a POSIX shell would read back as it is. */
+const SHELL_PLAIN = /^[A-Za-z0-9_./:=@%+,-]+$/;
+
+/**
+ * An argument vector shown as one command line an operator could paste: words quoted where a shell
+ * would split or expand them. For display only: xlp never runs a shell string.
+ */
+export const commandLine = (argv: readonly string[]): string =>
+  argv.map((word) => (SHELL_PLAIN.test(word) ? word : `'${escapeText(word).replaceAll("'", `'\\''`)}'`)).join(' ');

@@ -84,8 +84,8 @@ export function listAfter(before: readonly PayloadStatus[], operation: Operation
   return before.map((p) => (p.name === name ? self : demoted(p)));
 }
 
-/** Operations made of others, in order: stopping between them leaves the first one's result. */
-const COMPOSED_OF: Readonly<Partial<Record<Operation, readonly Operation[]>>> = { load: ['upload', 'apply'] };
+/** Operations made of others, in order: stopping between them leaves the first one's result (a replace from a file uploads first). */
+const COMPOSED_OF: Readonly<Partial<Record<Operation, readonly Operation[]>>> = { load: ['upload', 'apply'], replace: ['upload', 'replace'] };
 
 /**
  * The operation whose result a change left behind, given where its payload ended up: the operation

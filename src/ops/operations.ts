@@ -7,9 +7,9 @@
  * Re-runs are idempotent: these very bytes already loaded are not uploaded again, and an action
  * whose payload is already in its target state changes nothing ("No action needed.").
  */
-import { ExitCode, XlpError, isXlpError, usageError } from '../errors.js';
+import { isXlpError, usageError } from '../errors.js';
+import { notLoaded } from '../model/refusals.js';
 import type { OperationResult } from '../model/results.js';
-import type { PayloadStatus } from '../model/types.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
 import { fileNameProblem, nameFromFile, validateName } from '../model/payload-name.js';
 import { printable } from '../model/text.js';
@@ -49,14 +49,22 @@ export function uploadPayload(session: Session, request: FileRequest): Promise<O
   });
 }
 
-export function loadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
-  return session.change('load', payloadName(request), async (step) => {
-    const payload = await verifyFile(step, fileChecks(request), 'load');
+export const loadPayload = (session: Session, request: FileRequest): Promise<OperationResult> => uploadThen(session, 'load', request);
+
+/** Replace from a file: verify, upload (undone if the replace fails), replace every applied payload with it. */
+export const replaceWithFile = (session: Session, request: FileRequest): Promise<OperationResult> => uploadThen(session, 'replace', request);
+
+/** The action that follows the upload in each file operation. */
+const FOLLOWED_BY = { load: 'apply', replace: 'replace' } as const;
+
+function uploadThen(session: Session, operation: 'load' | 'replace', request: FileRequest): Promise<OperationResult> {
+  return session.change(operation, payloadName(request), async (step) => {
+    const payload = await verifyFile(step, fileChecks(request), operation);
     const present = payload.verdict.present;
     if (present === 'APPLIED') return end(step, 'unchanged', present, fileFacts(payload));
     if (present === undefined) await upload(step, payload);
-    const applied = await step.change(actionStage(step, 'apply', request.nodeps === true ? { nodeps: true } : {}));
-    return end(step, present === undefined || applied.outcome === 'done' ? 'done' : 'unchanged', TARGET.load, fileFacts(payload));
+    const performed = await step.change(actionStage(step, FOLLOWED_BY[operation], request.nodeps === true ? { nodeps: true } : {}));
+    return end(step, present === undefined || performed.outcome === 'done' ? 'done' : 'unchanged', TARGET[operation], fileFacts(payload));
   });
 }
 
@@ -109,15 +117,8 @@ function end(step: Step, result: OperationResult['result'], state: OperationResu
     ...facts,
     durationMs: step.elapsedMs,
     outputs: step.outputs,
+    dryRun: step.session.dryRun,
+    wouldRun: step.session.dryRun ? step.wouldRun : null,
   };
   return { value, result, state };
-}
-
-function notLoaded(name: string, listed: readonly PayloadStatus[], cause?: XlpError): XlpError {
-  const loaded = listed.map((p) => p.name).join(', ') || 'none';
-  return new XlpError('not-found', ExitCode.NOT_FOUND, `no payload named ${name} is loaded (loaded: ${loaded})`, {
-    hint: "check the name with 'xlp list'",
-    errno: 2,
-    ...(cause?.detail === undefined ? {} : { detail: cause.detail }),
-  });
 }

@@ -25,7 +25,15 @@ export interface SessionOptions {
   readonly timeoutMs: number;
   /** The command line, for the journal and for anyone waiting on the lock. */
   readonly argv: readonly string[];
+  /**
+   * A rehearsal: every check runs against the host as it is, each change stage only says what it
+   * would run; no lock is taken, nothing is journaled or recorded, the hypervisor is only read.
+   */
+  readonly dryRun?: boolean;
 }
+
+/** A dry run holds nothing: it changes nothing, so it never waits for a run that does. */
+const NOTHING_HELD: HostHold = { release: () => Promise.resolve() };
 
 export class Session {
   private constructor(
@@ -36,7 +44,7 @@ export class Session {
 
   /**
    * Starts listening for stop requests (each acknowledged at once), then takes the host lock
-   * (resolving what a killed run left open). A stop request while waiting for the lock ends the wait:
+   * (resolving what a killed run left open) unless this is a dry run. A stop request while waiting for the lock ends the wait:
    * nothing was changed.
    */
   static async open(options: SessionOptions): Promise<Session> {
@@ -48,6 +56,7 @@ export class Session {
     const unsubscribe = options.stops.subscribe(acknowledge);
     if (options.stops.requested !== undefined) acknowledge(options.stops.requested);
     try {
+      if (options.dryRun === true) return new Session(options, NOTHING_HELD, unsubscribe);
       const hold = await options.journal.hold({
         host: options.backend.host,
         command: ['xlp', ...options.argv].join(' '),
@@ -64,6 +73,10 @@ export class Session {
 
   get backend(): Backend {
     return this.options.backend;
+  }
+
+  get dryRun(): boolean {
+    return this.options.dryRun === true;
   }
 
   /** The signal that asked this run to stop, if one did. */

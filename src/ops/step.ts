@@ -12,6 +12,7 @@ import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import { DONE, listAfter, presenceIn, type Operation, type Presence } from '../model/vocabulary.js';
 import { recordChange, type PayloadRecord } from '../verify/store.js';
 import type { StageReport } from '../model/reporter.js';
+import { commandLine } from '../model/text.js';
 import type { Session } from './session.js';
 
 /** How a change's body ended: its value for the caller, and the words the journal records. */
@@ -39,6 +40,16 @@ export interface ChangeStage<R> {
   readonly changedHost?: (value: R) => boolean;
   /** How to take this stage back if a later one fails: the undoing change (itself a stage). */
   readonly undo?: UndoStage;
+  /**
+   * For a dry run: what `run` would return, predicted from the host's list as the change would have
+   * left it so far (refusing as the real run would), and the tool command it would run.
+   */
+  rehearse(listed: readonly PayloadStatus[], report: StageReport): Promise<Rehearsal<R>>;
+}
+
+export interface Rehearsal<R> {
+  readonly value: R;
+  readonly command: readonly string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an undo's value is never read
@@ -54,8 +65,10 @@ export class Step {
   private entry?: AuditEntry;
   private readonly undo: UndoStage[] = [];
   private readonly started = Date.now();
-  /** The effects of the change stages done so far, in order. */
+  /** The effects of the change stages done so far (in a dry run: that would be done), in order. */
   readonly done: Operation[] = [];
+  /** In a dry run: the tool commands the change stages would run, in order. */
+  readonly wouldRun: (readonly string[])[] = [];
 
   constructor(
     readonly session: Session,
@@ -90,11 +103,27 @@ export class Step {
     if (signal !== undefined) {
       throw new XlpError('interrupted', ExitCode.INTERRUPTED, `stopped by ${signal} before: ${stage.title.toLowerCase()}`, { hint: "run 'xlp status' to see where the host stands" });
     }
+    if (this.session.dryRun) return this.rehearse(stage);
     await this.journalIntent();
     const value = await this.perform(stage);
     if (stage.changedHost?.(value) === false) return value;
     if (stage.undo !== undefined) this.undo.push(stage.undo);
     this.done.push(stage.effect);
+    return value;
+  }
+
+  /** A change stage in a dry run: predicted and shown, never run; the host's list moves on in this step only. */
+  private async rehearse<R>(stage: ChangeStage<R>): Promise<R> {
+    const listed = this.current?.payloads ?? (await this.before());
+    const { value, command } = await this.session.options.reporter.stage(`Would ${lowerFirst(stage.title)}`, async (report) => {
+      const rehearsal = await stage.rehearse(listed, report);
+      report.note(`would run: ${commandLine(rehearsal.command)}`);
+      return rehearsal;
+    });
+    if (stage.changedHost?.(value) === false) return value;
+    this.wouldRun.push(command);
+    this.done.push(stage.effect);
+    this.current = { payloads: listAfter(listed, stage.effect, this.name, stage.metadata), derived: true };
     return value;
   }
 
@@ -193,3 +222,5 @@ function explain(failure: XlpError, name: string, rollback: RollbackReport | und
     rollback,
   });
 }
+
+const lowerFirst = (title: string): string => title.charAt(0).toLowerCase() + title.slice(1);

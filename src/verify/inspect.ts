@@ -6,6 +6,7 @@
 import { errnoInfo } from '../model/errno.js';
 import { escapeText } from '../model/text.js';
 import type { PayloadInfo } from '../payload/types.js';
+import type { LoadForecast } from '../model/results.js';
 
 export interface InspectedFunc {
   readonly name: string;
@@ -30,6 +31,8 @@ export interface HostComparison {
   readonly xenDependsMatches: boolean;
   /** .livepatch.depends equals the host's build-id: applies on an empty stack, usable with replace. */
   readonly dependsOnHypervisor: boolean;
+  /** Whether `xlp load` of the file would succeed on the host now, stack and xlp's checks included. */
+  readonly load: LoadForecast;
 }
 
 export interface InspectReport {
@@ -58,15 +61,16 @@ export interface InspectReport {
   readonly acceptable: boolean;
 }
 
-export function inspectReport(file: string, info: PayloadInfo, hostBuildId?: { host: string; xenBuildId: string }): InspectReport {
+export function inspectReport(file: string, info: PayloadInfo, onHost?: { host: string; xenBuildId: string; load: LoadForecast }): InspectReport {
   const host =
-    hostBuildId === undefined
+    onHost === undefined
       ? undefined
       : {
-          host: hostBuildId.host,
-          xenBuildId: hostBuildId.xenBuildId,
-          xenDependsMatches: hostBuildId.xenBuildId !== '' && info.xenDepends === hostBuildId.xenBuildId,
-          dependsOnHypervisor: info.depends === hostBuildId.xenBuildId,
+          host: onHost.host,
+          xenBuildId: onHost.xenBuildId,
+          xenDependsMatches: onHost.xenBuildId !== '' && info.xenDepends === onHost.xenBuildId,
+          dependsOnHypervisor: info.depends === onHost.xenBuildId,
+          load: onHost.load,
         };
   return {
     file,
@@ -91,7 +95,7 @@ export function inspectReport(file: string, info: PayloadInfo, hostBuildId?: { h
     problems: info.problems.map((p) => ({ code: p.code, message: p.message, errno: p.errno, errnoName: errnoInfo(p.errno).name })),
     defects: info.defects,
     ...(host === undefined ? {} : { host }),
-    acceptable: info.problems.length === 0 && info.defects.length === 0 && (host === undefined || host.xenDependsMatches),
+    acceptable: info.problems.length === 0 && info.defects.length === 0 && (host === undefined || (host.xenDependsMatches && host.load.wouldSucceed)),
   };
 }
 
@@ -117,6 +121,7 @@ export function renderInspect(report: InspectReport): string {
   if (report.host !== undefined) {
     const verdict = report.host.xenDependsMatches ? 'matches xen_depends' : 'DOES NOT match xen_depends: this hypervisor refuses the payload';
     row('host', `${report.host.host}: Xen build-id ${report.host.xenBuildId || '(none)'}, ${verdict}`);
+    row('load now', describeForecast(report.host.load));
   }
   row('funcs', `${report.funcs.length}${report.funcVersions.length === 0 ? '' : ` (livepatch_func version ${report.funcVersions.join(', ')})`}`);
   for (const f of report.funcs) {
@@ -135,8 +140,15 @@ export function renderInspect(report: InspectReport): string {
   if (report.problems.length > 0) {
     lines.push('Xen would refuse this payload:');
     for (const p of report.problems) lines.push(`  - ${p.message} (${p.errnoName})`);
+  } else if (report.host !== undefined && report.host.load.refusal !== null) {
+    lines.push(`${report.host.host} would refuse a load now: ${t(report.host.load.refusal.message)}`);
   } else if (report.acceptable) {
     lines.push(report.host === undefined ? 'Acceptable to Xen 4.14+ (the host-dependent build-id checks run at upload).' : `Acceptable to ${report.host.host}.`);
   }
   return lines.join('\n');
+}
+
+function describeForecast(load: LoadForecast): string {
+  if (load.refusal !== null) return `refused (exit ${load.refusal.exitCode}): ${escapeText(load.refusal.message)}`;
+  return load.steps.length === 0 ? 'nothing to do: these bytes are already applied' : `would ${load.steps.join(' and ')}`;
 }

@@ -19,7 +19,7 @@ import { printable } from '../model/text.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView, type HostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
-import { runPreflight, type PayloadIds } from './preflight.js';
+import { runPreflight, type PayloadIds, type PreflightOperation } from './preflight.js';
 import type { PayloadRecord, PayloadRecords } from './store.js';
 
 export interface VerifyOptions extends IntegrityOptions {
@@ -46,7 +46,8 @@ export const SKIP_PREFLIGHT = '--skip-preflight';
 export const ACCEPT_UNVERIFIED = '--accept-unverified';
 
 export interface FileCheck {
-  readonly operation: 'upload' | 'load';
+  /** What the file is checked for: an upload alone, or an upload followed by an apply (load) or a replace. */
+  readonly operation: 'upload' | 'load' | 'replace';
   readonly name: string;
   readonly file: string;
   readonly info: PayloadInfo;
@@ -55,6 +56,11 @@ export interface FileCheck {
   readonly nodeps: boolean;
   readonly options: VerifyOptions;
 }
+
+/** The action that follows the upload of a file, checked on its own when the bytes are already uploaded. */
+const THEN: Readonly<Record<FileCheck['operation'], PreflightOperation | undefined>> = { upload: undefined, load: 'apply', replace: 'replace' };
+/** The pre-flight checks of a file not yet uploaded ('load' is upload and apply in one). */
+const FRESH: Readonly<Record<FileCheck['operation'], readonly PreflightOperation[]>> = { upload: ['upload'], load: ['load'], replace: ['upload', 'replace'] };
 
 export interface FileVerdict extends VerifyOutcome {
   /** These very bytes are already loaded under the name, in this state: a re-run has nothing to upload. */
@@ -78,12 +84,13 @@ export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Pro
   if (existing !== undefined) {
     const present = identify(check, existing, view.vouched.get(check.name));
     passed.push(`${check.name} is already loaded (${present}) with these very bytes (sha256 ${check.info.sha256})`);
-    // A CHECKED copy is applied by load: the apply checks still apply to it.
-    const apply = check.operation === 'load' && present === 'CHECKED' ? runPreflight({ operation: 'apply', name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }) : undefined;
-    return { ...base, passed: [...passed, ...(apply?.passed ?? [])], unchecked: [...view.notes, ...(apply?.unchecked ?? [])], skippedChecks: [...integrity.skipped], present };
+    // A CHECKED copy is applied (or replaces) next: those checks still apply to it.
+    const next = present === 'CHECKED' ? THEN[check.operation] : undefined;
+    const action = next === undefined ? undefined : runPreflight({ operation: next, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view });
+    return { ...base, passed: [...passed, ...(action?.passed ?? [])], unchecked: [...view.notes, ...(action?.unchecked ?? [])], skippedChecks: [...integrity.skipped], present };
   }
-  const report = runPreflight({ operation: check.operation, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view });
-  return { ...base, passed: [...passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks: [...integrity.skipped] };
+  const reports = FRESH[check.operation].map((operation) => runPreflight({ operation, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }));
+  return { ...base, passed: [...passed, ...reports.flatMap((r) => r.passed)], unchecked: [...view.notes, ...reports.flatMap((r) => r.unchecked)], skippedChecks: [...integrity.skipped] };
 }
 
 /** The loaded payload is this file when xlp's (reconciled, uncontradicted) record has its sha256; anything else is refused. */

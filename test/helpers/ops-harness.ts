@@ -137,7 +137,8 @@ export interface Harness {
   readonly reporter: RecordingReporter;
   readonly records: ReturnType<typeof memoryRecords>;
   readonly stops: ReturnType<typeof manualStopRequests>;
-  open(): Promise<Session>;
+  /** Opens a session; `dryRun` makes it a rehearsal. */
+  open(options?: { dryRun?: boolean }): Promise<Session>;
   /** Raises a stop request the moment the next run of `command` starts (the step under way then ends normally). */
   stopDuring(command: string, reply: Reply, signal?: StopSignal): void;
 }
@@ -155,7 +156,7 @@ export function harness(record: HostRecord = emptyRecord(HOST), timeoutMs = 2000
     reporter,
     records,
     stops,
-    open: () => Session.open({ backend, journal, records, reporter, stops, timeoutMs, argv: ['test'] }),
+    open: (options = {}) => Session.open({ backend, journal, records, reporter, stops, timeoutMs, argv: ['test'], ...options }),
     stopDuring(command, reply, signal = 'SIGINT') {
       runner.reply(command, (args) => {
         stops.request(signal);

@@ -38,14 +38,17 @@ const uploadedBefore = (stack: string[] = []): HostRecord => ({
   applied: stack,
 });
 
-async function run<T>(h: Harness, body: (session: Awaited<ReturnType<Harness['open']>>) => Promise<T>): Promise<T> {
-  const session = await h.open();
+async function run<T>(h: Harness, body: (session: Awaited<ReturnType<Harness['open']>>) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+  const session = await h.open(options);
   try {
     return await body(session);
   } finally {
     await session.close();
   }
 }
+
+/** The same, in a dry-run session. */
+const rehearse = <T>(h: Harness, body: (session: Awaited<ReturnType<Harness['open']>>) => Promise<T>): Promise<T> => run(h, body, { dryRun: true });
 
 const journaled = (h: Harness) => h.journal.records.map((r) => (r.type === 'intent' ? `intent ${r.intent.operation}` : `outcome ${r.outcome.result}`));
 
@@ -259,5 +262,41 @@ describe('actions', () => {
     expect([error.code, error.exitCode, error.message]).toEqual(['not-found', ExitCode.NOT_FOUND, 'no payload named nope is loaded (loaded: ops)']);
     // Refused before anything was journaled or run.
     expect([h.runner.calls, journaled(h)]).toEqual([['xen-livepatch list'], []]);
+  });
+});
+
+describe('a dry run', () => {
+  /** A dry run may only read: list, xl info and the console dump. */
+  const onlyReads = (calls: readonly string[]): boolean => calls.every((c) => /^(xen-livepatch list|xl info|xl debug-keys x|xl dmesg)$/.test(c));
+
+  it('runs every check of a load, shows the tool commands it would run, and changes, journals and records nothing', async () => {
+    const h = harness();
+    h.runner.reply('xen-livepatch list', listOutput([]));
+    h.runner.reply('xl info', xlInfo());
+    const result = await rehearse(h, (s) => loadPayload(s, { file, name: 'ops' }));
+    expect(onlyReads(h.runner.calls)).toBe(true);
+    expect(result).toMatchObject({ result: 'done', state: 'APPLIED', steps: ['upload', 'apply'], dryRun: true });
+    expect(result.wouldRun).toEqual([
+      ['/usr/sbin/xen-livepatch', 'upload', 'ops', expect.stringMatching(/^<private copy of \w+\.livepatch>$/)],
+      ['/usr/sbin/xen-livepatch', 'apply', 'ops'],
+    ]);
+    expect([journaled(h), h.journal.held, h.records.current()]).toEqual([[], false, emptyRecord(HOST)]);
+    expect(h.reporter.stages.map((s) => s.title)).toEqual([`Verify ${file}`, 'Would upload ops', 'Would apply ops']);
+  });
+
+  it('refuses as the real run would: a revert below the top, an unload of an applied payload', async () => {
+    const stacked = { ...uploadedBefore(['ops', 'top']), payloads: { ...uploadedBefore().payloads, top: { sha256: '00'.repeat(32), size: 1, buildId: 'ab'.repeat(20), depends: buildId, hooks: [], uploadedAt: '' } } };
+    const both = [applied, { name: 'top', state: 'APPLIED' as const, rc: 0, metadata: [] }];
+    const h = harness(stacked);
+    h.runner.reply('xen-livepatch list', listOutput(both));
+    h.runner.reply('xl debug-keys x', out(''));
+    h.runner.reply('xl dmesg', consoleDump([{ name: 'ops', state: 'APPLIED', buildId, depends: XEN }, { name: 'top', state: 'APPLIED', buildId: 'ab'.repeat(20), depends: buildId }]));
+    const notTop = await caught(rehearse(h, (s) => changePayload(s, 'revert', { name: 'ops' })));
+    expect([notTop.code, notTop.exitCode, notTop.message]).toEqual(['not-top', ExitCode.WRONG_STATE, 'cannot revert ops: it is not the top of the applied stack (also applied: top)']);
+    h.runner.reply('xen-livepatch list', listOutput(both));
+    const appliedOne = await caught(rehearse(h, (s) => changePayload(s, 'unload', { name: 'top' })));
+    expect([appliedOne.code, appliedOne.exitCode, appliedOne.message]).toEqual(['wrong-state', ExitCode.WRONG_STATE, 'cannot unload top: it is APPLIED']);
+    expect(onlyReads(h.runner.calls)).toBe(true);
+    expect(journaled(h)).toEqual([]);
   });
 });

@@ -116,6 +116,7 @@ describe('gatherHostView', () => {
       list: async () => listed,
       upload: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
       action: async () => ({ outcome: 'done' as const, output: { stdout: '', stderr: '', exitCode: 0 } }),
+      commandFor: () => [],
       hypervisorBuildId: async () => {
         backend.xlInfoCalls++;
         return XEN;

@@ -6,7 +6,7 @@
 import { XlpError, isXlpError, usageError } from '../../errors.js';
 import type { PayloadStatus, ToolOutput } from '../../model/types.js';
 import type { Action } from '../../model/vocabulary.js';
-import type { ActionOptions, ActionResult, Backend } from '../backend.js';
+import type { ActionOptions, ActionResult, Backend, ToolCommand } from '../backend.js';
 import { Errno } from '../../model/errno.js';
 import type { Runner } from '../runner.js';
 import { findFailure } from './diagnose.js';
@@ -59,12 +59,7 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
   }
 
   async function action(action: Action, name: string, options: ActionOptions = {}): Promise<ActionResult> {
-    validateName(name);
-    if (options.nodeps === true && action !== 'apply') {
-      throw usageError(`--nodeps applies only to apply, not to ${action}`, 'drop --nodeps');
-    }
-    const args = options.nodeps === true ? [action, name, '--nodeps'] : [action, name];
-    const output = await run(tool, args);
+    const output = await run(tool, actionArgs(action, name, options));
     const outcome = actionOutcome(action, name, output);
     if (outcome !== undefined) return { outcome, output };
     const error = failed({ command: action, name, nodeps: options.nodeps === true }, output);
@@ -76,13 +71,13 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
   async function uploadStaged(name: string, path: string): Promise<ToolOutput> {
     // eslint-disable-next-line no-control-regex
     if (path === '' || /[\x00-\x1f\x7f]/.test(path)) throw usageError(`invalid payload path ${JSON.stringify(path)}`, 'use a path without control characters');
-    const output = await run(tool, ['upload', name, path]);
+    const output = await run(tool, uploadArgs(name, path));
     if (uploadSucceeded(path, output)) return output;
     throw failed({ command: 'upload', name, file: path }, output);
   }
 
   async function upload(name: string, bytes: Uint8Array, fileName: string): Promise<ToolOutput> {
-    validateName(name);
+    uploadArgs(name, fileName);
     const staged = await runner.stage(bytes, fileName);
     try {
       return await uploadStaged(name, staged.path);
@@ -111,6 +106,11 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     return dmesg.exitCode === 0 ? dmesg.stdout : undefined;
   }
 
+  const commandFor = (request: ToolCommand): readonly string[] =>
+    request.command === 'upload'
+      ? [tool, ...uploadArgs(request.name, `<private copy of ${request.fileName}>`)]
+      : [tool, ...actionArgs(request.command, request.name, request.options)];
+
   const where = runner.target === 'localhost' ? '' : ` on ${runner.target}`;
   return {
     host: runner.target,
@@ -118,9 +118,24 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     list,
     upload,
     action,
+    commandFor,
     hypervisorBuildId,
     livepatchConsole,
     close: () => runner.close(),
     removeLeftovers: (run) => runner.removeLeftovers(run),
   };
+}
+
+/** The arguments of an upload: the one place they are built, for the run and for a dry run. */
+function uploadArgs(name: string, path: string): string[] {
+  return ['upload', validateName(name), path];
+}
+
+/** The arguments of an action, refusing what the tool cannot take. */
+function actionArgs(action: Action, name: string, options: ActionOptions = {}): string[] {
+  validateName(name);
+  if (options.nodeps === true && action !== 'apply') {
+    throw usageError(`--nodeps applies only to apply, not to ${action}`, 'drop --nodeps');
+  }
+  return options.nodeps === true ? [action, name, '--nodeps'] : [action, name];
 }

@@ -10,6 +10,7 @@ import type { Action } from '../../model/vocabulary.js';
 import { Errno, describeErrno } from '../../model/errno.js';
 import type { FileStep, ToolFailure } from './diagnose.js';
 import { missingToolHint } from './locate.js';
+import { STATE_HINTS, inFlight, notTop, wrongState } from '../../model/refusals.js';
 
 export type ToolRequest =
   | { readonly command: 'list' }
@@ -47,13 +48,6 @@ const REJECTION_HINTS: Partial<Record<ToolRequest['command'], Partial<Record<num
   },
 };
 
-const STATE_HINTS: Record<Action, string> = {
-  apply: 'only a CHECKED payload can be applied: see `xlp list`',
-  replace: 'only a CHECKED payload can replace the applied ones: see `xlp list`',
-  revert: 'only an APPLIED payload can be reverted: see `xlp list`',
-  unload: 'an APPLIED payload cannot be unloaded: revert it first',
-};
-
 const FILE_VERBS: Record<FileStep, string> = { open: 'open', size: 'read the size of', map: 'map' };
 
 function subject(request: ToolRequest): string {
@@ -82,6 +76,9 @@ interface Made {
   readonly hint: string;
   readonly errno?: number;
 }
+
+/** A refusal the model words (src/model/refusals.ts), as this file's tables hold them. */
+const madeOf = (error: XlpError): Made => ({ code: error.code, exitCode: error.exitCode, message: error.message, hint: error.hint ?? '', ...(error.errno === undefined ? {} : { errno: error.errno }) });
 
 function noHandle(failure: Extract<ToolFailure, { kind: 'no-handle' }>, program: string): Made {
   const base = { code: 'host-unsupported', exitCode: ExitCode.HOST_UNSUPPORTED, errno: failure.errno } as const;
@@ -191,13 +188,7 @@ function make(request: ToolRequest, failure: ToolFailure | Unrecognised, output:
             : 'this xen-livepatch does not accept what xlp sent: please report it with the error detail (--json)',
       };
     case 'in-progress':
-      return {
-        code: 'in-progress',
-        exitCode: ExitCode.BUSY,
-        errno: Errno.EAGAIN,
-        message: `cannot ${request.command} ${name}: an action on it is already in progress in the hypervisor`,
-        hint: 'wait until `xlp list` no longer shows it in progress, then retry',
-      };
+      return madeOf(inFlight(request.command, name));
     case 'incomplete':
       return {
         code: 'incomplete',
@@ -207,13 +198,8 @@ function make(request: ToolRequest, failure: ToolFailure | Unrecognised, output:
         hint: 'check `xlp list`: the state shown there is the outcome',
       };
     case 'wrong-state':
-      return {
-        code: 'wrong-state',
-        exitCode: ExitCode.WRONG_STATE,
-        // Not the tool's "expected" state: before 4.9 it names the state the action would reach.
-        message: `cannot ${request.command} ${name}: it is ${failure.current}`,
-        hint: request.command in STATE_HINTS ? STATE_HINTS[request.command as Action] : 'see `xlp list`',
-      };
+      // Not the tool's "expected" state: before 4.9 it names the state the action would reach.
+      return madeOf(wrongState(request.command, name, failure.current));
     case 'errno':
       return fromErrno(request, failure, program);
     case 'unrecognised': {
@@ -239,16 +225,10 @@ export function toolError(request: ToolRequest, failure: ToolFailure | Unrecogni
   });
 }
 
-/**
- * A revert refused with EBUSY while other payloads are applied: Xen reverts only the top of the
- * stack, so retrying cannot help. `list` shows upload order, not apply order, hence "applied" and
- * not "on top of it".
- */
-export function notTopError(name: string, othersApplied: readonly PayloadStatus[], output: ToolOutput): XlpError {
-  const names = othersApplied.map((p) => p.name).join(', ');
-  return new XlpError('not-top', ExitCode.WRONG_STATE, `cannot revert ${name}: it is not the top of the applied stack (also applied: ${names})`, {
-    hint: 'revert the payloads applied after it first (Xen reverts in reverse order of applying), or replace them all with one cumulative payload',
-    errno: Errno.EBUSY,
-    detail: { stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode },
-  });
-}
+/** A revert refused with EBUSY while other payloads are applied: Xen reverts only the top of the stack. */
+export const notTopError = (name: string, othersApplied: readonly PayloadStatus[], output: ToolOutput): XlpError =>
+  notTop(
+    name,
+    othersApplied.map((p) => p.name),
+    { detail: { stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode } },
+  );

@@ -9,6 +9,7 @@ import type { Action } from '../../model/vocabulary.js';
 import type { HookKind } from '../../payload/types.js';
 import type { ChangeStage, Step } from '../step.js';
 import { performAction, type Performed } from './perform.js';
+import { predictAction } from './predict.js';
 
 const VERBS: Record<Action, string> = { apply: 'Apply', revert: 'Revert', unload: 'Unload', replace: 'Replace every applied payload with' };
 /** The hook Xen runs inside the action's hypercall, whose non-zero return it hands back as the action's errno. */
@@ -20,6 +21,10 @@ export function actionStage(step: Step, action: Action, options: ActionOptions, 
     title: `${title} ${step.name}`,
     effect: action,
     changedHost: (performed) => performed.outcome === 'done',
+    rehearse: async (listed, report) => ({
+      value: await predictAction(step, action, listed, report),
+      command: backend.commandFor({ command: action, name: step.name, options }),
+    }),
     run: async () => {
       try {
         const performed = await performAction(backend, timeoutMs, action, step.name, options, step.outputs);

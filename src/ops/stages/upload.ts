@@ -15,6 +15,8 @@ export async function upload(step: Step, payload: VerifiedFile): Promise<void> {
     run: async () => {
       step.outputs.push(await backend.upload(step.name, payload.bytes, basename(payload.file)));
     },
+    // The file's checks (run before this stage) refuse a name already loaded with other bytes.
+    rehearse: () => Promise.resolve({ value: undefined, command: backend.commandFor({ command: 'upload', name: step.name, fileName: basename(payload.file) }) }),
     undo: actionStage(step, 'unload', {}, 'Roll back: unload'),
   });
 }

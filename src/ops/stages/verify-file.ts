@@ -1,7 +1,7 @@
 /** Verify: read the file once (the bytes checked are the bytes uploaded), check it and the host, describe the intent. */
 import { readPayloadFile } from '../../payload/read-file.js';
 import type { PayloadInfo } from '../../payload/types.js';
-import { verifyPayloadFile, type FileVerdict, type VerifyOptions } from '../../verify/verify-stage.js';
+import { verifyPayloadFile, type FileCheck, type FileVerdict, type VerifyOptions } from '../../verify/verify-stage.js';
 import type { Step } from '../step.js';
 import { intentFacts, noteChecks } from './checks.js';
 
@@ -12,7 +12,7 @@ export interface VerifiedFile {
   readonly verdict: FileVerdict;
 }
 
-export function verifyFile(step: Step, request: { file: string; nodeps: boolean; verify: VerifyOptions }, operation: 'upload' | 'load'): Promise<VerifiedFile> {
+export function verifyFile(step: Step, request: { file: string; nodeps: boolean; verify: VerifyOptions }, operation: FileCheck['operation']): Promise<VerifiedFile> {
   return step.check(`Verify ${request.file}`, async (report) => {
     const { bytes, info } = await readPayloadFile(request.file);
     report.note(`sha256 ${info.sha256}`);
