@@ -149,6 +149,29 @@ export function reached(w: World, m: DesiredHypervisor, policy: UnmanagedPolicy)
 }
 
 /**
+ * The differences `check` must report for a world, as "name kind", by the meaning of each kind
+ * (src/model/desired.ts): per payload in manifest order its state or place, then its bytes; then
+ * the payloads the manifest does not name, in the hypervisor's order, when the policy removes them.
+ */
+export function expectedDrift(w: World, m: DesiredHypervisor, policy: UnmanagedPolicy): string[] {
+  const stack = m.payloads.filter((d) => d.state === 'applied').map((d) => d.name);
+  const managed = m.payloads.flatMap((d) => {
+    const payload = w.sim.payloads.find((p) => p.name === d.name);
+    if (d.state === 'absent') return payload === undefined ? [] : [`${d.name} state`];
+    if (payload === undefined) return [`${d.name} missing`];
+    const applied = payload.state === APPLIED;
+    const below = stack.slice(0, stack.indexOf(d.name) + 1);
+    const where = (d.state === 'applied') !== applied ? ['state'] : applied && below.some((name, i) => w.sim.applied[i] !== name) ? ['order'] : [];
+    const recorded = w.record.get(d.name);
+    const bytes = recorded === undefined ? ['unverified'] : recorded.sha256 !== d.facts.sha256 ? ['bytes'] : [];
+    return [...where, ...bytes].map((kind) => `${d.name} ${kind}`);
+  });
+  const named = new Set(m.payloads.map((d) => d.name));
+  const unmanaged = policy === 'remove' ? w.sim.payloads.filter((p) => !named.has(p.name)).map((p) => `${p.name} unmanaged`) : [];
+  return [...managed, ...unmanaged];
+}
+
+/**
  * The fewest xlp operations from each world to one the manifest asks for. Only the manifest's files
  * are uploaded, only bytes xlp recorded are applied; under `keep`, what the manifest does not name is
  * never touched. Worlds missing from the map cannot reach the manifest.

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredHypervisor, DesiredPresent, Plan, UnmanagedPolicy } from '../../src/model/desired.js';
 import { UNMANAGED_POLICIES } from '../../src/model/desired.js';
 import { planSync } from '../../src/plan/plan.js';
-import { MANIFESTS, buildCast, fileAt, manifest, reached, shortestPaths, startWorlds, type Cast } from '../helpers/plan-space.js';
+import { MANIFESTS, buildCast, expectedDrift, fileAt, manifest, reached, shortestPaths, startWorlds, type Cast } from '../helpers/plan-space.js';
 import { copyWorld, liveOf, perform, worldKey, type PayloadFile, type World } from '../helpers/plan-world.js';
 
 let cast: Cast;
@@ -49,6 +49,8 @@ function execute(start: World, m: DesiredHypervisor, plan: Plan): { world: World
 /** What is wrong with the plan for one start state, or undefined. */
 function judge(start: World, m: DesiredHypervisor, policy: UnmanagedPolicy, shortest: number | undefined): string | undefined {
   const plan = planSync(m, liveOf(start), policy);
+  const drift = plan.differences.map((d) => `${d.name} ${d.kind}`);
+  if (drift.join() !== expectedDrift(start, m, policy).join()) return `differences ${drift.join(', ')}, not ${expectedDrift(start, m, policy).join(', ')}`;
   if (shortest === undefined) {
     if (plan.blocked === undefined) return `not blocked, though no xlp operations reach the manifest: ${steps(plan)}`;
     const named = new Set(m.payloads.map((d) => d.name));
