@@ -18,9 +18,9 @@ export function planSync(desired: DesiredHypervisor, live: LiveHost, policy: Unm
   const stopped = notNow(desired, live);
   if (stopped !== undefined) return blocked(stopped);
   const plans = (orders ?? []).map((order) => planOnStack(s, order));
-  const [plan] = plans;
+  const [plan, ...others] = plans;
   // The place of a payload applied outside xlp matters only when the possible places need different plans.
-  if (plan === undefined || plans.some((other) => !samePlan(other, plan))) {
+  if (plan === undefined || others.some((other) => !samePlan(other, plan))) {
     const them = unplaced.length === 1 ? 'it' : 'them';
     return blocked(`${unplaced.join(', ')} ${unplaced.length === 1 ? 'was' : 'were'} applied outside xlp and the build-ids do not tell where in the stack: revert ${them} (and what is above) with xen-livepatch, then run again`);
   }

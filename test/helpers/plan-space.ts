@@ -83,26 +83,31 @@ interface Move {
   readonly file?: PayloadFile;
 }
 
+interface Node {
+  readonly world: World;
+  /** The worlds one accepted move away, with the payload the move touched. */
+  readonly next: Array<{ key: string; name: string }>;
+}
+
 /** Breadth-first closure of `starts` under `moves`; each world once (by worldKey), with the moves Xen accepted. */
-function explore(starts: readonly World[], moves: (w: World) => readonly Move[]): Map<string, { world: World; next: Array<{ key: string; name: string }> }> {
-  const seen = new Map<string, { world: World; next: Array<{ key: string; name: string }> }>();
-  const queue = starts.filter((w) => {
-    const key = worldKey(w);
-    if (seen.has(key)) return false;
-    seen.set(key, { world: w, next: [] });
-    return true;
-  });
+function explore(starts: readonly World[], moves: (w: World) => readonly Move[]): Map<string, Node> {
+  const seen = new Map<string, Node>();
+  const queue: Node[] = [];
+  const visit = (world: World, key: string): void => {
+    if (seen.has(key)) return;
+    const node = { world, next: [] };
+    seen.set(key, node);
+    queue.push(node);
+  };
+  for (const world of starts) visit(world, worldKey(world));
   for (let i = 0; i < queue.length; i++) {
-    const from = queue[i] as World;
-    const node = seen.get(worldKey(from));
-    for (const move of moves(from)) {
-      const to = copyWorld(from);
+    const from = queue[i] as Node;
+    for (const move of moves(from.world)) {
+      const to = copyWorld(from.world);
       if (perform(to, move.action, move.name, move.actor, move.file) !== undefined) continue;
       const key = worldKey(to);
-      node?.next.push({ key, name: move.name });
-      if (seen.has(key)) continue;
-      seen.set(key, { world: to, next: [] });
-      queue.push(to);
+      from.next.push({ key, name: move.name });
+      visit(to, key);
     }
   }
   return seen;

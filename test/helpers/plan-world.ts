@@ -127,10 +127,18 @@ export function liveOf(w: World): LiveHost {
   };
 }
 
+/** Short stand-ins for the few sha256s of a test file, so that keys stay short. */
+const shaLabels = new Map<string, number>();
+const label = (sha: string | undefined): number | string => {
+  if (sha === undefined) return '-';
+  if (!shaLabels.has(sha)) shaLabels.set(sha, shaLabels.size);
+  return shaLabels.get(sha) as number;
+};
+
 /** A key for the world as the planner sees it, whatever the upload order. */
 export function worldKey(w: World): string {
   const payloads = w.sim.payloads
-    .map((p) => [p.name, p.state, p.sha256, p.reverted, w.record.get(p.name)?.sha256 ?? null].join(' '))
+    .map((p) => `${p.name} ${p.state} ${label(p.sha256)} ${p.reverted} ${label(w.record.get(p.name)?.sha256)}`)
     .sort();
   return `${payloads.join(';')}|${w.sim.applied.join(',')}`;
 }
