@@ -155,6 +155,8 @@ describe('unmanaged payloads', () => {
   it('a kept one with the build-id of a payload to upload blocks the plan (Xen refuses twins)', () => {
     const plan = planSync(manifestOf(want('Q', 'uploaded', facts('Y'))), live, 'keep');
     expect(plan.blocked).toBe("Y is loaded with the build-id of Q's file, and Xen refuses the same payload twice: use --unmanaged remove, or unload it first");
+    const twice = planSync(manifestOf(want('A', 'applied', A), want('Q', 'uploaded', A)), live, 'remove');
+    expect(twice.blocked).toBe("A is loaded with the build-id of Q's file, and Xen refuses the same payload twice: the manifest names the same payload twice");
   });
 });
 
