@@ -11,6 +11,8 @@ const HOST_INSIDES = ['**/host/xen-livepatch/*', '**/host/sim/*', '**/host/ssh/*
 const layers = [
   // The vocabulary: everything stands on it, it stands on nothing but the error type.
   { files: ['src/model/**/*.ts'], banned: ['../*', '!../errors.js', ...UI_AND_CLI, 'execa'], why: 'src/model depends on nothing else in src' },
+  // The planner is pure: it reasons over the vocabulary's data and nothing else (no host, no files).
+  { files: ['src/plan/**/*.ts'], banned: ['../*', '!../model', ...UI_AND_CLI, 'execa'], why: 'src/plan imports only src/model' },
   // The ELF reader reads bytes; it knows no host, no operation, no journal.
   { files: ['src/payload/**/*.ts'], banned: ['**/host/*', '**/host/**', '**/ops/*', '**/audit/*', '**/verify/*', ...UI_AND_CLI, 'execa'], why: 'src/payload does not import the host or the layers above it' },
   // Runners run programs; they know nothing of Xen.
