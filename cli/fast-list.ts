@@ -64,7 +64,7 @@ export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEn
   ]);
   try {
     const places = placesFor({ sim: request.host.backend === 'sim', simState: request.host.simState }, env);
-    const backend = await connect({ ...request.host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
+    const backend = await connect({ ...request.host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
     try {
       const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
       process.stdout.write(`${request.json ? jsonText(result) : renderList(result)}\n`);

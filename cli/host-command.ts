@@ -86,7 +86,7 @@ export abstract class HostCommand extends BaseCommand {
   }
 
   protected async connectHost(flags: HostFlags, places = this.places(flags)): Promise<Backend> {
-    this.backend = await connect({ ...hostOptions(flags), ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
+    this.backend = await connect({ ...hostOptions(flags), ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
     return this.backend;
   }
 

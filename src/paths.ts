@@ -74,6 +74,8 @@ export interface Places {
   readonly locks: string;
   readonly records: string;
   readonly runtime: string;
+  /** xlp's own directory on this machine, where it keeps files on the host it runs on (payloads a sync left, what boot re-applies). */
+  readonly kept: string;
   /** The simulator's state file, with --backend sim. */
   readonly simState?: string;
 }
@@ -101,7 +103,7 @@ export function placesFor(options: PlaceOptions, env: Env = process.env): Places
   const journal = fileSetting(options.auditLog ?? env.XLP_AUDIT_LOG, '--audit-log');
   if (!options.sim) {
     const state = stateDir(env);
-    return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env) };
+    return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env), kept: dataDir(env) };
   }
   const simState = fileSetting(options.simState ?? env.XLP_SIM_STATE, '--sim-state');
   const root = simRoot(simState, env);
@@ -110,6 +112,7 @@ export function placesFor(options: PlaceOptions, env: Env = process.env): Places
     locks: join(root, 'locks'),
     records: join(root, 'hosts'),
     runtime: join(root, 'run'),
+    kept: root,
     simState: simState ?? join(root, 'state.json'),
   };
 }

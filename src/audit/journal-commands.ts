@@ -14,7 +14,7 @@ import { auditError, journalIoError } from './journal-errors.js';
 import { Journal } from './journal-writer.js';
 import type { Actor, MovedTail, SealStartRecord, StoredRecord, TailRecoveryRecord } from './record.js';
 import { Sealer, type SealConfig } from './seal.js';
-import { syncDirectory } from './sync-dir.js';
+import { syncDirectory } from '../util/sync-dir.js';
 import { syslogForwarder } from './syslog.js';
 import type { TailReport } from './tail.js';
 import { writeAll } from './write-all.js';

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { isXlpError } from '../errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { auditError, journalIoError } from './journal-errors.js';
-import { syncDirectory } from './sync-dir.js';
+import { syncDirectory } from '../util/sync-dir.js';
 
 /**
  * The journal's directory must be private: created 0700 here, or already ours and closed to others.

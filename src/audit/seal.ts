@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { auditError, journalIoError } from './journal-errors.js';
 import { hmacSeal, readHmacKey, sameHex, sealMessage, sealPath, type SealFile, type SealMethod, type SealRead } from './seal-file.js';
 import { SEAL_NAMESPACE, sshSign, sshVerify } from './seal-ssh.js';
-import { syncDirectory } from './sync-dir.js';
+import { syncDirectory } from '../util/sync-dir.js';
 import { writeAll } from './write-all.js';
 
 /** How a writer seals; at most one of the two. */

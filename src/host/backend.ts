@@ -48,6 +48,10 @@ export interface Backend {
    * build-ids of loaded payloads (src/verify/console-dump.ts parses it).
    */
   livepatchConsole(): Promise<string | undefined>;
+  /** Keeps a file on the host, in xlp's directory there (Runner.keepFile): the payload store, what boot re-applies. */
+  keepFile(name: string, bytes: Uint8Array): Promise<void>;
+  /** A file kept on the host, or undefined when there is none. */
+  readKeptFile(name: string, maxBytes: number): Promise<Uint8Array | undefined>;
   /** Releases what the connection holds (an ssh ControlMaster). Safe to call twice. */
   close(): Promise<void>;
   /** Removes the staged copies (and ssh control directory) a killed run left (src/util/run-id.ts). */

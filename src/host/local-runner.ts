@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { ExitCode, XlpError, usageError } from '../errors.js';
 import type { RunOptions, RunResult, Runner, StagedFile } from './runner.js';
+import { localKeptFiles } from './kept-files.js';
 import { removeRunDirs, stageLocally } from './staging.js';
 
 async function whyNotStartable(program: string, code: string | undefined): Promise<string> {
@@ -52,11 +53,12 @@ async function run(program: string, args: readonly string[], options: RunOptions
   });
 }
 
-/** `runtimeDir`: where private copies of payloads are staged (never /tmp). */
-export function createLocalRunner(runtimeDir: string): Runner {
+/** `runtimeDir`: where private copies of payloads are staged (never /tmp); `keptDir`: xlp's own directory on this host. */
+export function createLocalRunner(runtimeDir: string, keptDir: string): Runner {
   return {
     target: 'localhost',
     run,
+    ...localKeptFiles(keptDir),
     stage: (bytes: Uint8Array, basename: string): Promise<StagedFile> => stageLocally(bytes, basename, runtimeDir),
     close: async () => {},
     removeLeftovers: (runId) => removeRunDirs(runtimeDir, 'stage', runId),

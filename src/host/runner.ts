@@ -33,6 +33,15 @@ export interface Runner {
    * host, named so the tool's output stays readable: `<dir>/<basename>`.
    */
   stage(bytes: Uint8Array, basename: string): Promise<StagedFile>;
+  /**
+   * Keeps a file on the host itself, in xlp's own directory there (/var/lib/xlp on a dom0): the
+   * payloads a sync left, what boot re-applies. `name` is a relative path of plain names (see
+   * kept-files.ts); the file is replaced atomically, 0600 in 0700 directories, and the bytes that
+   * landed are proven on the host by their sha256.
+   */
+  keepFile(name: string, bytes: Uint8Array): Promise<void>;
+  /** A kept file's bytes, undefined when there is none; refused when it is not a private regular file of xlp's. */
+  readKeptFile(name: string, maxBytes: number): Promise<Uint8Array | undefined>;
   /** Releases what the runner holds for the run (e.g. an ssh ControlMaster). Safe to call twice. */
   close(): Promise<void>;
   /**

@@ -6,9 +6,7 @@
  * never lose each other's updates. The record is a cache of what xlp did, never the truth: every
  * use reconciles it with what the hypervisor lists (see reconcile()).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ExitCode, XlpError } from '../errors.js';
 import type { PayloadStatus } from '../model/types.js';
@@ -17,6 +15,7 @@ import type { HookKind } from '../payload/types.js';
 import { dataDir } from '../paths.js';
 import { acquireLock } from '../util/lock-file.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
+import { UnusableFile, readPrivateFile, writePrivateFile } from '../util/private-file.js';
 
 export interface PayloadRecord {
   readonly sha256: string;
@@ -96,37 +95,14 @@ export class PayloadStore implements PayloadRecords {
   }
 
   private async load(): Promise<HostRecord> {
-    const handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw unusable(this.path, error.code === 'ELOOP' ? 'it is a symlink' : (error.code ?? error.message));
+    const bytes = await readPrivateFile(this.path, MAX_RECORD_BYTES).catch((error: unknown) => {
+      throw error instanceof UnusableFile ? unusable(this.path, error.message) : error;
     });
-    if (handle === undefined) return emptyRecord(this.host);
-    try {
-      const info = await handle.stat();
-      const uid = process.getuid?.();
-      if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
-        throw unusable(this.path, 'it is not a private regular file owned by this user');
-      }
-      if (info.size > MAX_RECORD_BYTES) throw unusable(this.path, `it is larger than ${MAX_RECORD_BYTES} bytes`);
-      return parseRecord(await handle.readFile('utf8'), this.host, this.path);
-    } finally {
-      await handle.close();
-    }
+    return bytes === undefined ? emptyRecord(this.host) : parseRecord(bytes.toString('utf8'), this.host, this.path);
   }
 
   private async write(record: HostRecord): Promise<void> {
-    const temp = join(this.dir, `.${hostFileName(this.host)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    await rename(temp, this.path);
+    await writePrivateFile(this.dir, hostFileName(this.host), `${JSON.stringify(record, null, 2)}\n`);
   }
 }
 

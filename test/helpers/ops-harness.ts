@@ -74,6 +74,8 @@ export function scriptedRunner(): ScriptedRunner {
       const path = `/run/stage-${++staged}/${basename}`;
       return { path, remove: async () => {} };
     },
+    keepFile: async () => {},
+    readKeptFile: async () => undefined,
     close: async () => {},
     removeLeftovers: async () => [],
   };

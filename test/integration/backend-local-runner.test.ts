@@ -12,7 +12,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'xlp-runner-'));
-  runner = createLocalRunner(join(dir, 'runtime'));
+  runner = createLocalRunner(join(dir, 'runtime'), join(dir, 'kept'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ describe("the real xen-livepatch of Debian's xen-utils-4.17, off Xen", () => {
   const tools = found;
   const runtime = mkdtempSync(join(tmpdir(), 'xlp-real-xen-utils-'));
   afterAll(() => rmSync(runtime, { recursive: true, force: true }));
-  const runner = createLocalRunner(runtime);
+  const runner = createLocalRunner(runtime, join(runtime, 'kept'));
   const backend = createXenLivepatchBackend(runner, { xenLivepatch: tools.xenLivepatch, xl: tools.xl });
 
   it('exits 0 after "failed to get the handler": the raw tool claims success', async () => {

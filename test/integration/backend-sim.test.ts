@@ -56,7 +56,7 @@ beforeAll(async () => {
   process.env.XLP_SIM_STATE = statePath;
   delete process.env.XLP_SIM_XEN_VERSION;
   delete process.env.XLP_SIM_BUILD_ID;
-  backend = createXenLivepatchBackend(createLocalRunner(join(dir, 'run')), SIM);
+  backend = createXenLivepatchBackend(createLocalRunner(join(dir, 'run'), join(dir, 'kept')), SIM);
   await Promise.all(Object.values(payloadSets).flatMap((set) => [set.one(), set.two(), set.onOne(), set.cumulative(), set.otherXen()]));
 }, 120_000);
 

@@ -11,8 +11,8 @@ import { verifyJournal } from '../../src/audit/verify.js';
 import { draft, journalFixture, journalOf } from '../helpers/journal-fixture.js';
 
 const fault = vi.hoisted(() => ({ armed: false }));
-vi.mock('../../src/audit/sync-dir.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/audit/sync-dir.js')>();
+vi.mock('../../src/util/sync-dir.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/util/sync-dir.js')>();
   return {
     syncDirectory: async (path: string) => {
       if (!fault.armed) return real.syncDirectory(path);

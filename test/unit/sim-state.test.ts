@@ -130,7 +130,7 @@ describe('admin API', () => {
 
 describe('createSimRunner', () => {
   it('runs xen-livepatch and xl in-process against its state, by basename', async () => {
-    const runner = createSimRunner(statePath, join(dir, 'run'), { XLP_SIM_BUILD_ID: 'ab'.repeat(20) });
+    const runner = createSimRunner(statePath, join(dir, 'run'), join(dir, 'kept'), { XLP_SIM_BUILD_ID: 'ab'.repeat(20) });
     expect(runner.target).toBe(`sim:${statePath}`);
     expect(await runner.run('xen-livepatch', ['list'])).toEqual({ stdout: 'Nothing to list\n', stderr: '', exitCode: 0 });
     expect((await runner.run('/usr/sbin/xl', ['info'])).stdout).toContain(`build_id               : ${'ab'.repeat(20)}\n`);
@@ -139,12 +139,12 @@ describe('createSimRunner', () => {
   });
 
   it('reports any other program as a missing tool', async () => {
-    const error = await rejection(createSimRunner(statePath, join(dir, 'run'), {}).run('ssh', ['host']));
+    const error = await rejection(createSimRunner(statePath, join(dir, 'run'), join(dir, 'kept'), {}).run('ssh', ['host']));
     expect([error.code, error.exitCode]).toEqual(['tool-missing', ExitCode.HOST_UNSUPPORTED]);
   });
 
   it('stages payload bytes as a private file', async () => {
-    const staged = await createSimRunner(statePath, join(dir, 'run'), {}).stage(new Uint8Array([1, 2, 3]), 'x.livepatch');
+    const staged = await createSimRunner(statePath, join(dir, 'run'), join(dir, 'kept'), {}).stage(new Uint8Array([1, 2, 3]), 'x.livepatch');
     expect(staged.path.startsWith(`${join(dir, 'run')}/`)).toBe(true);
     expect(staged.path.endsWith('/x.livepatch')).toBe(true);
     expect((await stat(staged.path)).mode & 0o777).toBe(0o600);

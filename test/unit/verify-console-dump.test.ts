@@ -117,6 +117,8 @@ describe('gatherHostView', () => {
       upload: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
       action: async () => ({ outcome: 'done' as const, output: { stdout: '', stderr: '', exitCode: 0 } }),
       commandFor: () => [],
+      keepFile: async () => {},
+      readKeptFile: async () => undefined,
       hypervisorBuildId: async () => {
         backend.xlInfoCalls++;
         return XEN;

@@ -37,6 +37,8 @@ function scripted(...outputs: ToolOutput[]): { runner: Runner; calls: Call[] } {
     stage: async (_bytes, basename) => ({ path: `/run/xlp/stage-1/${basename}`, remove: async () => {} }),
     close: async () => {},
     removeLeftovers: async () => [],
+    keepFile: async () => {},
+    readKeptFile: async () => undefined,
   };
   return { runner, calls };
 }

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
 import type { RunResult, Runner, StagedFile } from '../runner.js';
+import { localKeptFiles } from '../kept-files.js';
 import { removeRunDirs, stageLocally } from '../staging.js';
 import { runFakeXenLivepatch } from './fake-xen-livepatch.js';
 import { runFakeXl } from './fake-xl.js';
@@ -17,12 +18,16 @@ const FAKES: Record<string, (argv: readonly string[], env: SimEnv) => Promise<Fa
   xl: runFakeXl,
 };
 
-/** `statePath`: the simulated host's state file; `runtimeDir`: where payload copies are staged. */
-export function createSimRunner(statePath: string, runtimeDir: string, env: SimEnv = process.env): Runner {
+/**
+ * `statePath`: the simulated host's state file; `runtimeDir`: where payload copies are staged;
+ * `keptDir`: the simulated host's own xlp directory (its /var/lib/xlp).
+ */
+export function createSimRunner(statePath: string, runtimeDir: string, keptDir: string, env: SimEnv = process.env): Runner {
   const path = resolveStatePath(statePath, env);
   const fakeEnv: SimEnv = { ...env, XLP_SIM_STATE: path };
   return {
     target: `sim:${path}`,
+    ...localKeptFiles(keptDir),
     async run(program: string, args: readonly string[]): Promise<RunResult> {
       const fake = FAKES[basename(program)];
       if (fake === undefined) {

@@ -13,6 +13,8 @@ import { createControlDir, type ControlDir } from './control-dir.js';
 import { formatDestination, parseDestination, type SshDestination } from './destination.js';
 import { remoteCommandLine } from './remote-shell.js';
 import { STAGE_MISMATCH_EXIT, STAGE_SCRIPT, UNSTAGE_SCRIPT, parseStagedDir } from './remote-stage.js';
+import { KEEP_SCRIPT, KEPT_ABSENT_EXIT, KEPT_MISMATCH_EXIT, KEPT_ROOT, KEPT_UNUSABLE_EXIT, READ_KEPT_SCRIPT } from './remote-kept.js';
+import { checkKeptName, keptUnusable } from '../kept-files.js';
 import { lastLine, looksLikeSshFailure, sshFailure } from './ssh-errors.js';
 
 export interface SshRunnerOptions {
@@ -97,6 +99,33 @@ class SshRunner implements Runner {
     let removed: Promise<void> | undefined;
     const remove = (): Promise<void> => (removed ??= this.#unstage(dir));
     return { path: `${dir}/${basename}`, remove };
+  }
+
+  async keepFile(name: string, bytes: Uint8Array): Promise<void> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const where = `${this.target}:${KEPT_ROOT}/${checkKeptName(name)}`;
+    const result = await this.#remote(remoteCommandLine('sh', ['-c', KEEP_SCRIPT, 'xlp-keep', KEPT_ROOT, name, sha256]), undefined, bytes, 'sh');
+    if (result.exitCode === 0) return;
+    if (result.exitCode === KEPT_MISMATCH_EXIT) {
+      throw new XlpError('stage-corrupt', ExitCode.REMOTE, `the copy kept at ${where} does not match what xlp verified (sha256)`, {
+        hint: "the transfer or the host's storage altered the bytes: retry, then check the link and the host",
+        detail: result,
+      });
+    }
+    if (result.exitCode === KEPT_UNUSABLE_EXIT) throw keptUnusable(where, lastLine(result.stderr));
+    throw new XlpError('stage-failed', ExitCode.REMOTE, `cannot keep ${where}: ${lastLine(result.stderr)}`, {
+      hint: `check free space in ${KEPT_ROOT} on the host and that mktemp, sha256sum and sync work there`,
+      detail: result,
+    });
+  }
+
+  async readKeptFile(name: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    const where = `${this.target}:${KEPT_ROOT}/${checkKeptName(name)}`;
+    const result = await this.run('sh', ['-c', READ_KEPT_SCRIPT, 'xlp-read-kept', KEPT_ROOT, name, String(maxBytes)]);
+    if (result.exitCode === KEPT_ABSENT_EXIT) return undefined;
+    if (result.exitCode === KEPT_UNUSABLE_EXIT) throw keptUnusable(where, lastLine(result.stderr));
+    if (result.exitCode !== 0) throw new XlpError('stage-failed', ExitCode.REMOTE, `cannot read ${where}: ${lastLine(result.stderr)}`, { hint: 'check that base64 works on the host', detail: result });
+    return Buffer.from(result.stdout, 'base64');
   }
 
   async removeLeftovers(run: string): Promise<string[]> {

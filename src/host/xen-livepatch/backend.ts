@@ -121,6 +121,8 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     commandFor,
     hypervisorBuildId,
     livepatchConsole,
+    keepFile: (name, bytes) => runner.keepFile(name, bytes),
+    readKeptFile: (name, maxBytes) => runner.readKeptFile(name, maxBytes),
     close: () => runner.close(),
     removeLeftovers: (run) => runner.removeLeftovers(run),
   };
