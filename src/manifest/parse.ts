@@ -112,7 +112,7 @@ export function analyseManifest(text: string, path: string, options: ParseOption
       if (name !== undefined && sound([...entryAt, 'name'])) {
         const problem = nameProblem(name);
         if (problem !== undefined) {
-          problems.push({ ...namePosition, message: `payload name "${printable(name, 40)}" is not allowed: ${problem}; a payload name is ${NAME_RULE}` });
+          problems.push({ ...namePosition, message: `payload name "${printable(name, 160)}" is not allowed: ${problem}; a payload name is ${NAME_RULE}` });
           complete = false;
           return;
         }

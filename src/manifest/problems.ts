@@ -6,6 +6,7 @@
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { SourcePosition } from '../model/desired.js';
+import { escapeText } from '../model/text.js';
 
 export interface ManifestProblem extends SourcePosition {
   /** One line: what is wrong, and what to write instead. */
@@ -16,7 +17,7 @@ export interface ManifestProblem extends SourcePosition {
 export const MAX_PROBLEMS = 50;
 
 /** `site.yaml:7:9: unknown key "sha265" in payload xsa-466; did you mean "sha256"?` */
-export const formatProblem = (p: ManifestProblem): string => `${p.file}:${p.line}:${p.column}: ${p.message}`;
+export const formatProblem = (p: ManifestProblem): string => `${escapeText(p.file)}:${p.line}:${p.column}: ${p.message}`;
 
 export class ManifestError extends XlpError {
   /** The problems, sorted by position, at most MAX_PROBLEMS of them. */

@@ -131,7 +131,7 @@ function patternMessage(field: string, path: readonly PathSegment[], value: unkn
     const fix = SHA256_HEX.test(lower) ? `write it in lowercase: ${lower}` : `write 64 lowercase hex digits, as sha256sum prints them${/^[0-9a-fA-F]+$/.test(text) ? ` (this has ${text.length})` : ''}`;
     return `${field} ${shown(value)} is not a sha256; ${fix}`;
   }
-  if (key === 'name') return `payload name ${shown(value)} is not allowed: ${nameProblem(text) ?? 'it is too long'}; a payload name is ${NAME_RULE}`;
+  if (key === 'name') return `payload name "${printable(text, 160)}" is not allowed: ${nameProblem(text) ?? 'it is too long'}; a payload name is ${NAME_RULE}`;
   if (owner === 'argv' && key === 0) {
     return `${field} ${shown(value)} is not an absolute path; a probe runs without a shell or a PATH search: write the program's full path, e.g. /usr/local/bin/${printable(text.split('/').at(-1) ?? text, 40)}`;
   }

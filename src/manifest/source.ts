@@ -1,9 +1,9 @@
 /**
  * The manifest's text as a YAML document whose every node keeps its place in the file (JSON is
  * YAML, so a .json manifest is read the same way). YAML 1.2 with the core schema: `on`, `yes` and
- * `no` are strings, duplicate keys are an error, tags the core schema does not know are an error,
- * and aliases (`*name`) are refused: a manifest is plain data, and an error inside an alias would
- * have no place of its own.
+ * `no` are strings, duplicate keys are an error, and tags (`!!binary`, `!custom`) and aliases
+ * (`*name`) are refused: a manifest is plain data, and an error inside an alias would have no place
+ * of its own.
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 
@@ -32,13 +32,19 @@ export class ManifestSource {
       version: '1.2',
       schema: 'core',
       merge: false,
-      logLevel: 'silent',
+      // 'silent' would drop the error for a second document too.
+      logLevel: 'error',
     });
+    // One error at each place: yaml often reports a second error, a consequence of the first, there.
+    const placed = new Set<number>();
     for (const error of this.document.errors) {
-      const message = error.code === 'DUPLICATE_KEY' ? this.duplicateKeyMessage(error.pos[0]) : syntaxMessage(error.code, error.message);
+      if (placed.has(error.pos[0])) continue;
+      placed.add(error.pos[0]);
+      const message = error.code === 'DUPLICATE_KEY' ? this.duplicateKeyMessage(error.pos[0]) : syntaxMessage(error.code, error.message, /^\s*[[{]/.test(text));
       this.problems.push(this.problem(error.pos[0], message));
     }
-    for (const warning of this.document.warnings) this.problems.push(this.problem(warning.pos[0], `${warning.message}; a manifest uses plain YAML: remove the tag`));
+    // Tags are refused below, known or not; any other warning is a problem too.
+    for (const warning of this.document.warnings) if (warning.code !== 'TAG_RESOLVE_FAILED') this.problems.push(this.problem(warning.pos[0], `YAML: ${warning.message}`));
     if (this.document.errors.length === 0) this.refuseNonData();
   }
 
@@ -119,6 +125,16 @@ export class ManifestSource {
       Alias: (_key, node) => {
         this.problems.push(this.problem(node.range?.[0] ?? 0, `alias *${printable(node.source, 40)} is not allowed in a manifest; write the value out in full`));
       },
+      Node: (_key, node) => {
+        if (!isScalar(node) && !isMap(node) && !isSeq(node)) return;
+        if (node.tag === undefined) return;
+        // The tag is written before the value, on its line: point at it.
+        const start = node.range?.[0] ?? 0;
+        const lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
+        const written = /(![^\s,[\]{}]*)\s*$/.exec(this.text.slice(lineStart, start));
+        const offset = written === null ? start : lineStart + written.index;
+        this.problems.push(this.problem(offset, `tag ${printable(written?.[1] ?? node.tag, 40)} is not allowed in a manifest: it is plain data; remove the tag (quote a value to make it a string)`));
+      },
       Pair: (_key, pair) => {
         if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
           this.problems.push(this.problem((pair.key as Node).range?.[0] ?? 0, 'a key must be a plain word, not a list or a mapping; write key: value'));
@@ -129,13 +145,13 @@ export class ManifestSource {
 }
 
 /** yaml's message, with what to do for the mistakes people make. */
-function syntaxMessage(code: string, message: string): string {
+function syntaxMessage(code: string, message: string, json: boolean): string {
   switch (code) {
     case 'MULTIPLE_DOCS':
       return 'a second YAML document (after ---): a manifest is one document; remove the --- line and what follows, or merge it';
     case 'TAB_AS_INDENT':
       return 'a tab used to indent: YAML indents with spaces only; replace the tab with spaces';
     default:
-      return `YAML syntax error: ${message.replace(/ at line \d+, column \d+.*$/s, '')}`;
+      return `YAML syntax error: ${message.replace(/ at line \d+, column \d+.*$/s, '')}${json ? '; in JSON, look for a missing comma, quote or bracket here or just before' : ''}`;
   }
 }
