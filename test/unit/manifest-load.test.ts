@@ -3,6 +3,8 @@
  * file problem at the place of the key that names it, and the applied stack judged by Xen's own
  * depends rule, uploaded entries outside it.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +126,7 @@ describe('a good manifest', () => {
     for (const name of ['a', 'b', 'c', 'd']) {
       const x = present(manifest, name);
       expect(Buffer.from(bytesOf(x)!).equals(await readFile(x.file))).toBe(true);
+      expect(createHash('sha256').update(bytesOf(x)!).digest('hex')).toBe(x.facts.sha256);
     }
   });
 
@@ -292,6 +295,13 @@ describe('the manifest file itself', () => {
     expect([missing.code, missing.exitCode, missing.message]).toEqual(['usage', ExitCode.USAGE, `manifest ${join(dir, 'nope.yaml')} does not exist`]);
     const directory = await caught(loadManifest(dir));
     expect([directory.code, directory.message]).toEqual(['usage', `manifest ${dir} is a directory`]);
+  });
+
+  it('a FIFO: refused before it is opened (opening it would wait for a writer)', async () => {
+    const fifo = join(dir, `fifo-${++counter}.yaml`);
+    execFileSync('mkfifo', [fifo]);
+    const error = await caught(loadManifest(fifo));
+    expect([error.code, error.message]).toEqual(['usage', `manifest ${fifo} is not a regular file`]);
   });
 
   it('over 1 MiB: refused before it is parsed', async () => {
