@@ -10,6 +10,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { yamlEsm } from './yaml-esm.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist', 'bundle');
@@ -37,6 +38,7 @@ await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   external: ['typescript', 'ts-node', 'tsx', 'tsx/*'],
+  plugins: [yamlEsm],
   // Bundled CommonJS (oclif) needs require() inside an ES module.
   banner: { js: "import { createRequire as __xlpCreateRequire } from 'node:module'; const require = __xlpCreateRequire(import.meta.url);" },
   legalComments: 'none',
@@ -68,7 +70,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['./fast-list.js', './oclif-main.js'],
-  plugins: [execaFile],
+  plugins: [execaFile, yamlEsm],
   legalComments: 'none',
   logLevel: 'warning',
 });

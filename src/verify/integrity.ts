@@ -3,6 +3,7 @@
  * against the bytes already read (the same bytes that are then staged and uploaded).
  */
 import { ExitCode, XlpError, usageError } from '../errors.js';
+import { SHA256_HEX } from '../model/build-id.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { loadVerifySettings, type VerifyOverrides } from './config.js';
 import { verifySignature } from './signature.js';
@@ -24,7 +25,7 @@ export interface IntegrityResult {
 
 export function checkSha256Pin(actual: string, pinned: string): void {
   const expected = pinned.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(expected)) throw usageError(`--sha256 ${JSON.stringify(pinned)} is not a sha256 (64 hex digits)`, 'copy it from sha256sum or xlp inspect');
+  if (!SHA256_HEX.test(expected)) throw usageError(`--sha256 ${JSON.stringify(pinned)} is not a sha256 (64 hex digits)`, 'copy it from sha256sum or xlp inspect');
   if (expected !== actual) {
     throw new XlpError('sha256-mismatch', ExitCode.INVALID_PAYLOAD, `the file's sha256 is ${actual}, not the pinned ${expected}`, {
       hint: 'this is not the payload you meant: check the file and where it came from',

@@ -54,13 +54,13 @@ export function runPreflight(input: PreflightInput): PreflightReport {
     return { passed, unchecked };
   }
   if (operation === 'upload' || operation === 'load') {
-    checkXenDepends(input.name, payload, view.xenBuildId);
+    throwIf(xenDependsRefusal(input.name, payload, view.xenBuildId));
     passed.push('xen_depends matches the running hypervisor');
     checkDuplicateBuildId(input.name, payload, view, passed, unchecked);
   }
   const alreadyApplied = view.listed.some((p) => p.name === input.name && p.state === 'APPLIED');
   if (operation === 'replace' && !alreadyApplied) {
-    checkDepends(subject, payload, { kind: 'xen', buildId: view.xenBuildId }, 'replace');
+    throwIf(dependsRefusal(subject, payload, { kind: 'xen', buildId: view.xenBuildId }, 'replace'));
     passed.push("depends is the hypervisor's build-id, as replace requires");
     checkVetoingHooks(input.name, payload, view, passed, unchecked);
   }
@@ -70,7 +70,7 @@ export function runPreflight(input: PreflightInput): PreflightReport {
       const top = stackTop(view, input.name);
       if (top.kind === 'unknown') unchecked.push(`depends against the top of the stack: ${top.why}`);
       else {
-        checkDepends(subject, payload, top, 'apply');
+        throwIf(dependsRefusal(subject, payload, top, 'apply'));
         passed.push(top.kind === 'xen' ? "depends is the hypervisor's build-id (nothing applied)" : `depends is the build-id of the top payload ${top.name}`);
       }
     }
@@ -78,17 +78,21 @@ export function runPreflight(input: PreflightInput): PreflightReport {
   return { passed, unchecked };
 }
 
-function checkXenDepends(name: string, payload: PayloadIds, xenBuildId: string): void {
+/**
+ * Xen's upload rule (4.14+): .livepatch.xen_depends must be the hypervisor's build-id, and a
+ * hypervisor without a build-id refuses every payload. The refusal, or undefined when Xen accepts.
+ * `hypervisor` names whose build-id `xenBuildId` is, for the message.
+ */
+export function xenDependsRefusal(name: string, payload: PayloadIds, xenBuildId: string, hypervisor = "the running hypervisor's build-id"): XlpError | undefined {
   if (xenBuildId === '') {
-    throw rejected('xen-no-build-id', `the running hypervisor has no build-id, so it refuses every payload (ENODATA)`, 'boot a Xen built with a build-id (any Xen 4.14+ built by its own makefiles has one)', Errno.ENODATA);
+    return rejected('xen-no-build-id', `the running hypervisor has no build-id, so it refuses every payload (ENODATA)`, 'boot a Xen built with a build-id (any Xen 4.14+ built by its own makefiles has one)', Errno.ENODATA);
   }
-  if (payload.xenDepends !== xenBuildId) {
-    throw rejected(
-      'xen-build-id-mismatch',
-      `${name} was built for Xen build-id ${payload.xenDepends ?? '(none)'}, but the running hypervisor's build-id is ${xenBuildId}`,
-      `use the payload built for this hypervisor, or rebuild it with livepatch-build --xen-depends ${xenBuildId}; check that you are on the intended host`,
-    );
-  }
+  if (payload.xenDepends === xenBuildId) return undefined;
+  return rejected(
+    'xen-build-id-mismatch',
+    `${name} was built for Xen build-id ${payload.xenDepends ?? '(none)'}, but ${hypervisor} is ${xenBuildId}`,
+    `use the payload built for this hypervisor, or rebuild it with livepatch-build --xen-depends ${xenBuildId}; check that you are on the intended host`,
+  );
 }
 
 function checkDuplicateBuildId(name: string, payload: PayloadIds, view: HostView, passed: string[], unchecked: string[]): void {
@@ -106,34 +110,50 @@ function checkDuplicateBuildId(name: string, payload: PayloadIds, view: HostView
   else passed.push('no loaded payload has the same build-id');
 }
 
-type StackTop = { kind: 'xen'; buildId: string } | { kind: 'payload'; name: string; buildId: string } | { kind: 'unknown'; why: string };
+/** What Xen checks an applied payload's .livepatch.depends against: the hypervisor, or the top applied payload. */
+export type StackBase = { readonly kind: 'xen'; readonly buildId: string } | { readonly kind: 'payload'; readonly name: string; readonly buildId: string };
+
+type StackTop = StackBase | { kind: 'unknown'; why: string };
+
+/**
+ * Xen's apply rule: a payload applied now stacks on the hypervisor itself when nothing is applied,
+ * else on the top (last) applied payload. `applied` is the applied stack, bottom first.
+ */
+export function applyBase(xenBuildId: string, applied: readonly { readonly name: string; readonly buildId: string }[]): StackBase {
+  const top = applied.at(-1);
+  return top === undefined ? { kind: 'xen', buildId: xenBuildId } : { kind: 'payload', name: top.name, buildId: top.buildId };
+}
 
 function stackTop(view: HostView, applying: string): StackTop {
   const applied = view.listed.filter((p) => p.state === 'APPLIED' && p.name !== applying);
-  if (applied.length === 0) return { kind: 'xen', buildId: view.xenBuildId };
+  if (applied.length === 0) return applyBase(view.xenBuildId, []);
   if (view.appliedOrder === undefined) {
     return { kind: 'unknown', why: `${applied.length} payloads are applied (${applied.map((p) => p.name).join(', ')}) and xlp does not know their order` };
   }
   const name = view.appliedOrder.at(-1) ?? '';
   const buildId = (view.known.get(name) as KnownPayload | undefined)?.buildId;
   if (buildId === undefined) return { kind: 'unknown', why: `the build-id of the top payload ${name} is unknown` };
-  return { kind: 'payload', name, buildId };
+  return applyBase(view.xenBuildId, [{ name, buildId }]);
 }
 
-function checkDepends(subject: string, payload: PayloadIds, top: Exclude<StackTop, { kind: 'unknown' }>, action: 'apply' | 'replace'): void {
-  if (payload.depends === top.buildId) return;
-  const what = top.kind === 'xen' ? (action === 'replace' ? "the hypervisor's build-id" : "the hypervisor's build-id (nothing is applied)") : `the build-id of the top applied payload ${top.name}`;
+/**
+ * Xen's check of .livepatch.depends at apply (against `base`, from applyBase) and at replace
+ * (always against the hypervisor): the refusal, or undefined when Xen accepts.
+ */
+export function dependsRefusal(subject: string, payload: PayloadIds, base: StackBase, action: 'apply' | 'replace'): XlpError | undefined {
+  if (payload.depends === base.buildId) return undefined;
+  const what = base.kind === 'xen' ? (action === 'replace' ? "the hypervisor's build-id" : "the hypervisor's build-id (nothing is applied)") : `the build-id of the top applied payload ${base.name}`;
   const hint =
     action === 'replace'
-      ? `replace needs a cumulative payload built on the hypervisor itself (livepatch-build --depends ${top.buildId}); to stack this one, use xlp apply`
-      : top.kind === 'xen'
-        ? 'apply the payload it was built on first, or rebuild it on the hypervisor (livepatch-build --depends ' + top.buildId + ')'
-        : `revert to the payload it was built on, or rebuild it on ${top.name} (livepatch-build --depends ${top.buildId}); --nodeps skips this check if you are sure`;
-  throw rejected(
-    'depends-mismatch',
-    `${subject} depends on build-id ${payload.depends ?? '(none)'}, but ${action} needs ${what}, ${top.buildId}`,
-    hint,
-  );
+      ? `replace needs a cumulative payload built on the hypervisor itself (livepatch-build --depends ${base.buildId}); to stack this one, use xlp apply`
+      : base.kind === 'xen'
+        ? 'apply the payload it was built on first, or rebuild it on the hypervisor (livepatch-build --depends ' + base.buildId + ')'
+        : `revert to the payload it was built on, or rebuild it on ${base.name} (livepatch-build --depends ${base.buildId}); --nodeps skips this check if you are sure`;
+  return rejected('depends-mismatch', `${subject} depends on build-id ${payload.depends ?? '(none)'}, but ${action} needs ${what}, ${base.buildId}`, hint);
+}
+
+function throwIf(refusal: XlpError | undefined): void {
+  if (refusal !== undefined) throw refusal;
 }
 
 function checkVetoingHooks(name: string, payload: PayloadIds, view: HostView, passed: string[], unchecked: string[]): void {

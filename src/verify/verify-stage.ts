@@ -12,13 +12,13 @@
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { Backend } from '../host/backend.js';
-import { Errno, errnoInfo } from '../model/errno.js';
+import { Errno } from '../model/errno.js';
 import type { PayloadStatus } from '../model/types.js';
 import type { PayloadState } from '../model/vocabulary.js';
-import { printable } from '../model/text.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView, type HostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
+import { defectRefusal, problemRefusal } from './payload-refusals.js';
 import { runPreflight, type PayloadIds, type PreflightOperation } from './preflight.js';
 import type { PayloadRecord, PayloadRecords } from './store.js';
 
@@ -149,22 +149,13 @@ export function uploadRecord(info: PayloadInfo, signer: string | undefined, now 
 }
 
 function refuseDefects(file: string, info: PayloadInfo): void {
-  const first = info.defects[0];
-  if (first === undefined) return;
-  const more = info.defects.length > 1 ? ` (and ${info.defects.length - 1} more: see xlp inspect)` : '';
-  throw new XlpError('unsafe-payload-text', ExitCode.INVALID_PAYLOAD, `${printable(file, 256)}: xlp will not upload it: ${first.message}${more}`, {
-    hint: 'text in a payload reaches terminals (xen-livepatch list prints .modinfo as it is): rebuild it with plain text in .modinfo and names',
-  });
+  const refusal = defectRefusal(file, info);
+  if (refusal !== undefined) throw refusal;
 }
 
 function refuseProblems(file: string, info: PayloadInfo): void {
-  const first = info.problems[0];
-  if (first === undefined) return;
-  const more = info.problems.length > 1 ? ` (and ${info.problems.length - 1} more: see xlp inspect ${file})` : '';
-  throw new XlpError('payload-rejected-by-xen', ExitCode.INVALID_PAYLOAD, `${file}: Xen would refuse it: ${first.message} (${errnoInfo(first.errno).name})${more}`, {
-    hint: 'rebuild the payload; --skip-preflight sends it anyway if it targets an older Xen',
-    errno: first.errno,
-  });
+  const refusal = problemRefusal(file, info);
+  if (refusal !== undefined) throw refusal;
 }
 
 const idsOf = (info: PayloadInfo): PayloadIds & { hooks: PayloadInfo['hooks'] } => ({

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { usageError, XlpError, ExitCode } from '../../errors.js';
+import { BUILD_ID_HEX } from '../../model/build-id.js';
 import { parseXenVersion } from './xen-version.js';
 
 export const STATE_FORMAT_VERSION = 1;
@@ -110,8 +111,6 @@ export interface FreshStateOptions {
   readonly buildId?: string;
   readonly xenVersion?: string;
 }
-
-const BUILD_ID_HEX = /^(?:[0-9a-f]{2}){1,64}$/;
 
 /** Validates a build-id given by a user; returns it lowercased. '' means "Xen has no build-id". */
 export function normaliseBuildId(value: string): string {
