@@ -21,10 +21,8 @@ export const actionCheckFlags = {
   }),
 };
 
-export const integrityFlags = {
-  ...preflightFlags,
-  sha256: Flags.string({ summary: 'Refuse the file unless its sha256 is this (64 hex digits).', helpGroup: group }),
-  signature: Flags.string({ summary: 'OpenSSH signature of the file (default FILE.sig); giving it makes xlp verify it.', helpGroup: group }),
+/** The signature policy: who is trusted, and whether a signature is required. */
+export const policyFlags = {
   'require-signature': Flags.boolean({
     allowNo: true,
     summary: 'Refuse payloads without a valid signature (default: XLP_REQUIRE_SIGNATURE, then the verify.requireSignature setting).',
@@ -34,6 +32,13 @@ export const integrityFlags = {
   // so that precedence is flag > environment > user config > system config in one place.
   'allowed-signers': Flags.string({ summary: 'ssh-keygen allowed_signers file of trusted keys (default: XLP_ALLOWED_SIGNERS, the config, /etc/xlp/allowed_signers).', helpGroup: group }),
   signer: Flags.string({ summary: 'Accept only signatures by this principal of the allowed-signers file (default: XLP_SIGNER, the config).', helpGroup: group }),
+};
+
+export const integrityFlags = {
+  ...preflightFlags,
+  sha256: Flags.string({ summary: 'Refuse the file unless its sha256 is this (64 hex digits).', helpGroup: group }),
+  signature: Flags.string({ summary: 'OpenSSH signature of the file (default FILE.sig); giving it makes xlp verify it.', helpGroup: group }),
+  ...policyFlags,
 };
 
 export function verifyOptions(flags: {

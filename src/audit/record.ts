@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import type { Operation, Presence, Verdict } from '../model/vocabulary.js';
 import { canonicalJson } from './canonical.js';
-import type { ChangeResult, RollbackReport, RunHolder } from '../model/results.js';
+import type { ChangeResult, ProbeRun, RollbackReport, RunHolder } from '../model/results.js';
 import type { SealMethod } from './seal-file.js';
 import type { AuditError, AuditIntent } from './types.js';
 
@@ -58,6 +58,7 @@ export interface OutcomeRecord extends Chained {
   /** true when stateAfter was derived from stateBefore and the confirmed action instead of listed. */
   readonly stateAfterDerived?: boolean;
   readonly outputs: readonly ToolOutput[];
+  readonly probes?: readonly ProbeRun[];
 }
 
 export interface Resolution {

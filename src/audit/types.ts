@@ -3,7 +3,7 @@
  * host lock for its whole run, records each change's intent (flushed to disk) before it touches the
  * hypervisor, and its outcome afterwards.
  */
-import type { ChangeResult, RollbackReport } from '../model/results.js';
+import type { ChangeResult, ProbeRun, RollbackReport } from '../model/results.js';
 import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import type { Operation, Presence } from '../model/vocabulary.js';
 
@@ -43,6 +43,8 @@ export interface AuditOutcome {
   readonly stateAfter?: { readonly payloads: readonly PayloadStatus[]; readonly derived: boolean };
   /** Everything the underlying tool printed during the change, in order. */
   readonly outputs: readonly ToolOutput[];
+  /** The health probes run after the change (sync), in order. */
+  readonly probes?: readonly ProbeRun[];
 }
 
 export interface AuditEntry {

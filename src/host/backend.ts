@@ -3,6 +3,7 @@
  * tool's behaviour into typed results and XlpErrors; operations know nothing of runners, ssh or the
  * simulator (enforced by eslint).
  */
+import type { ProbeRun } from '../model/results.js';
 import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import type { Action } from '../model/vocabulary.js';
 
@@ -48,6 +49,8 @@ export interface Backend {
    * build-ids of loaded payloads (src/verify/console-dump.ts parses it).
    */
   livepatchConsole(): Promise<string | undefined>;
+  /** Runs a health probe on the host (an argument vector, never a shell), bounded by `timeoutMs`; never throws for the probe's own failure. */
+  probe(argv: readonly string[], timeoutMs: number): Promise<ProbeRun>;
   /** Keeps a file on the host, in xlp's directory there (Runner.keepFile): the payload store, what boot re-applies. */
   keepFile(name: string, bytes: Uint8Array): Promise<void>;
   /** A file kept on the host, or undefined when there is none. */

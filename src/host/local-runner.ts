@@ -21,7 +21,8 @@ async function whyNotStartable(program: string, code: string | undefined): Promi
   return `cannot be started (${code ?? 'unknown error'})`;
 }
 
-async function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+/** Runs a program on this machine (also what the simulated host, which is this machine, does for anything but its fake tools). */
+export async function runHere(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   if ([program, ...args].some((word) => word.includes('\0'))) {
     throw usageError(`cannot run ${program}: an argument contains a NUL byte`);
   }
@@ -57,7 +58,7 @@ async function run(program: string, args: readonly string[], options: RunOptions
 export function createLocalRunner(runtimeDir: string, keptDir: string): Runner {
   return {
     target: 'localhost',
-    run,
+    run: runHere,
     ...localKeptFiles(keptDir),
     stage: (bytes: Uint8Array, basename: string): Promise<StagedFile> => stageLocally(bytes, basename, runtimeDir),
     close: async () => {},

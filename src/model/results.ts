@@ -1,4 +1,5 @@
 /** The typed results commands print (as-is under --json) and the UI renders. */
+import type { Difference, PlanStep } from './desired.js';
 import type { PayloadView } from './payload-view.js';
 import type { ToolOutput } from './types.js';
 import type { Operation, Presence } from './vocabulary.js';
@@ -94,4 +95,70 @@ export interface PruneResult {
   /** One unload per pruned payload, in the hypervisor's list order. */
   readonly unloaded: readonly OperationResult[];
   readonly kept: readonly KeptPayload[];
+}
+
+/** One run of a health probe after an apply (sync): its argument vector and what came of it. */
+export interface ProbeRun {
+  readonly argv: readonly string[];
+  /** null when it did not exit by itself (timed out, could not start). */
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  /** What it printed, cut to a bound (the journal keeps it). */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** One step of a sync: the plan's step and how it ended. */
+export interface SyncStepResult {
+  readonly action: 'upload' | 'apply' | 'revert' | 'unload';
+  readonly name: string;
+  readonly why: string;
+  /** done or unchanged; null in a dry run. */
+  readonly result: OperationOutcome | null;
+  /** In a dry run, the tool command the step would run; null otherwise. */
+  readonly wouldRun: readonly string[] | null;
+}
+
+/** The result of `xlp sync`. */
+export interface SyncResult {
+  readonly host: string;
+  /** The manifest, as an absolute path. */
+  readonly manifest: string;
+  readonly xenBuildId: string;
+  readonly dryRun: boolean;
+  /** done when a step changed the host; unchanged when it already matched. */
+  readonly result: OperationOutcome;
+  readonly steps: readonly SyncStepResult[];
+  /** How the host differed from the manifest before the sync. */
+  readonly differences: readonly Difference[];
+  /** Loaded payloads the manifest does not name. */
+  readonly unmanaged: readonly string[];
+}
+
+/** The result of `xlp check`: exit 0 when in sync, 11 (drift) when not. */
+export interface CheckResult {
+  readonly host: string;
+  readonly manifest: string;
+  readonly xenBuildId: string;
+  readonly inSync: boolean;
+  /** Each way the host differs from the manifest; empty when in sync. */
+  readonly differences: readonly Difference[];
+  /** Loaded payloads the manifest does not name (drift only when the manifest removes them). */
+  readonly unmanaged: readonly string[];
+  /** Why a sync could not reach the manifest now, or null. */
+  readonly blocked: string | null;
+}
+
+/** The result of `xlp plan`: the steps a sync would take, with the tool command of each. */
+export interface PlanResult {
+  readonly host: string;
+  readonly manifest: string;
+  readonly xenBuildId: string;
+  readonly steps: readonly (PlanStep & { readonly command: readonly string[] })[];
+  readonly differences: readonly Difference[];
+  readonly unmanaged: readonly string[];
+  readonly blocked: string | null;
+  /** The file the plan was saved to (--out), or null. */
+  readonly savedTo: string | null;
 }

@@ -9,6 +9,7 @@
  */
 import { isXlpError, usageError } from '../errors.js';
 import { notLoaded } from '../model/refusals.js';
+import type { Probe } from '../model/desired.js';
 import type { OperationResult } from '../model/results.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
 import { fileNameProblem, nameFromFile, validateName } from '../model/payload-name.js';
@@ -19,11 +20,18 @@ import type { Step, StepEnd } from './step.js';
 import { actionStage } from './stages/action.js';
 import { checkReport } from './stages/checks.js';
 import { preflight } from './stages/preflight.js';
+import { runProbes } from './stages/probes.js';
 import { upload } from './stages/upload.js';
 import { verifyFile, type VerifiedFile } from './stages/verify-file.js';
 
 export interface FileRequest {
   readonly file: string;
+  /**
+   * The file's bytes, already read (a manifest's payloads, read once when it was checked; a payload
+   * kept on the host): used as they are, so the bytes verified are the bytes uploaded; `file` then
+   * only names them.
+   */
+  readonly bytes?: Uint8Array;
   /** Defaults to the file's basename without its last extension, as xen-livepatch load does. */
   readonly name?: string;
   readonly nodeps?: boolean;
@@ -38,6 +46,8 @@ export interface ActionRequest {
   readonly skipPreflight?: boolean;
   /** Apply or replace a payload xlp cannot vouch for (recorded in the journal). */
   readonly acceptUnverified?: boolean;
+  /** Health probes to run after an apply; the first that fails reverts it (the change fails with exit 14). */
+  readonly probes?: readonly Probe[];
 }
 
 export function uploadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
@@ -80,7 +90,11 @@ export async function changePayload(session: Session, action: Action, request: A
     try {
       if (action === 'apply' || action === 'replace') {
         const checks = await preflight(step, action, { nodeps: request.nodeps === true, skipPreflight: request.skipPreflight === true, acceptUnverified: request.acceptUnverified === true });
-        const performed = await step.change(actionStage(step, action, request.nodeps === true ? { nodeps: true } : {}));
+        const probes = action === 'apply' ? (request.probes ?? []) : [];
+        const stage = actionStage(step, action, request.nodeps === true ? { nodeps: true } : {});
+        // Probed, the apply is undone when a probe fails.
+        const performed = await step.change(probes.length === 0 ? stage : { ...stage, undo: actionStage(step, 'revert', {}, 'Roll back: revert') });
+        if (performed.outcome === 'done' && !session.dryRun) await runProbes(step, probes);
         return end(step, performed.outcome, TARGET[action], { checks: checkReport(checks) });
       }
       const performed = await step.change(actionStage(step, action, {}));
@@ -100,7 +114,7 @@ function payloadName(request: FileRequest): string {
   return validateName(request.name ?? nameFromFile(request.file));
 }
 
-const fileChecks = (request: FileRequest) => ({ file: request.file, nodeps: request.nodeps === true, verify: request.verify ?? {} });
+const fileChecks = (request: FileRequest) => ({ file: request.file, ...(request.bytes === undefined ? {} : { bytes: request.bytes }), nodeps: request.nodeps === true, verify: request.verify ?? {} });
 
 type ResultFacts = Pick<OperationResult, 'sha256' | 'buildId' | 'checks'>;
 

@@ -7,7 +7,7 @@
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { AuditEntry, AuditIntent } from '../audit/types.js';
-import type { ChangeResult, OperationOutcome, RollbackReport } from '../model/results.js';
+import type { ChangeResult, OperationOutcome, ProbeRun, RollbackReport } from '../model/results.js';
 import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import { DONE, listAfter, presenceIn, type Operation, type Presence } from '../model/vocabulary.js';
 import { recordChange, type PayloadRecord } from '../verify/store.js';
@@ -69,6 +69,8 @@ export class Step {
   readonly done: Operation[] = [];
   /** In a dry run: the tool commands the change stages would run, in order. */
   readonly wouldRun: (readonly string[])[] = [];
+  /** The health probes run after the change, in order (journaled with its outcome). */
+  private readonly probes: ProbeRun[] = [];
 
   constructor(
     readonly session: Session,
@@ -90,6 +92,11 @@ export class Step {
   /** The hypervisor's list as seen by a stage (polling an action's end): the state after is then listed, not derived. */
   observe(payloads: readonly PayloadStatus[]): void {
     this.current = { payloads, derived: false };
+  }
+
+  /** Keeps a health probe's run with the change. */
+  probed(run: ProbeRun): void {
+    this.probes.push(run);
   }
 
   /** A stage that only reads the host or the payload. */
@@ -160,6 +167,7 @@ export class Step {
       ...this.interrupted(),
       ...(this.current === undefined ? { stateAfter: { payloads: await this.before(), derived: true } } : { stateAfter: this.current }),
       outputs: this.outputs,
+      ...this.probeRuns(),
     });
   }
 
@@ -182,6 +190,7 @@ export class Step {
       ...this.interrupted(),
       ...(after === undefined ? {} : { stateAfter: { payloads: after, derived: false } }),
       outputs: this.outputs,
+      ...this.probeRuns(),
     });
     return error;
   }
@@ -197,6 +206,10 @@ export class Step {
     } catch (error) {
       return { steps, succeeded: false, error: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  private probeRuns(): { probes?: readonly ProbeRun[] } {
+    return this.probes.length === 0 ? {} : { probes: this.probes };
   }
 
   private interrupted(): { interrupted?: string } {

@@ -29,6 +29,8 @@ export interface HostView {
   readonly vouched: ReadonlyMap<string, PayloadRecord>;
   /** The applied payloads bottom first, when their order is known; undefined when it is not. */
   readonly appliedOrder?: readonly string[];
+  /** The applied payloads xlp applied itself, bottom first: the whole stack, or the part of it xlp knows. */
+  readonly recordedStack: readonly string[];
   /** What the view could not establish, or where xlp's record and the hypervisor disagreed. */
   readonly notes: readonly string[];
 }
@@ -91,9 +93,9 @@ function crossCheck(console: ConsoleView, xenBuildId: string, listed: readonly P
  * The stack order: trivial with at most one applied payload; otherwise xlp's record, if it names
  * every applied payload (anything applied behind xlp's back leaves the order unknown).
  */
-function appliedOrder(record: HostRecord, listed: readonly PayloadStatus[], known: ReadonlyMap<string, KnownPayload>): { appliedOrder?: readonly string[] } {
+function appliedOrder(record: HostRecord, listed: readonly PayloadStatus[], known: ReadonlyMap<string, KnownPayload>): { appliedOrder?: readonly string[]; recordedStack: readonly string[] } {
   const applied = listed.filter((p) => p.state === 'APPLIED').map((p) => p.name);
-  if (applied.length <= 1) return { appliedOrder: applied };
   const trusted = record.applied.filter((name) => known.get(name)?.source === 'record');
-  return trusted.length === applied.length ? { appliedOrder: trusted } : {};
+  if (applied.length <= 1) return { appliedOrder: applied, recordedStack: trusted };
+  return trusted.length === applied.length ? { appliedOrder: trusted, recordedStack: trusted } : { recordedStack: trusted };
 }

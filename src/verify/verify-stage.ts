@@ -145,7 +145,7 @@ function vouchFor(view: HostView, check: ActionCheck, listed: PayloadStatus): Ve
 
 /** The record xlp keeps of a payload it uploaded. */
 export function uploadRecord(info: PayloadInfo, signer: string | undefined, now = new Date()): PayloadRecord {
-  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString(), reappliable: info.writableSections.length === 0 };
+  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString(), reappliable: info.writableSections.length === 0, reverted: false };
 }
 
 function refuseDefects(file: string, info: PayloadInfo): void {

@@ -3,9 +3,10 @@
  * one state file, so xlp's real xen-livepatch backend (argv building, output parsing) drives the
  * simulated hypervisor exactly as it drives a real one.
  */
-import { basename } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
-import type { RunResult, Runner, StagedFile } from '../runner.js';
+import { runHere } from '../local-runner.js';
+import type { RunOptions, RunResult, Runner, StagedFile } from '../runner.js';
 import { localKeptFiles } from '../kept-files.js';
 import { removeRunDirs, stageLocally } from '../staging.js';
 import { runFakeXenLivepatch } from './fake-xen-livepatch.js';
@@ -28,8 +29,10 @@ export function createSimRunner(statePath: string, runtimeDir: string, keptDir: 
   return {
     target: `sim:${path}`,
     ...localKeptFiles(keptDir),
-    async run(program: string, args: readonly string[]): Promise<RunResult> {
+    async run(program: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
       const fake = FAKES[basename(program)];
+      // The simulated host is this machine: a program named by its full path (a health probe) runs here.
+      if (fake === undefined && isAbsolute(program)) return runHere(program, args, options);
       if (fake === undefined) {
         throw new XlpError('tool-missing', ExitCode.HOST_UNSUPPORTED, `${program} is not available on the simulated host`, {
           hint: 'the simulator provides only xen-livepatch and xl',

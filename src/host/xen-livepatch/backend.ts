@@ -9,6 +9,7 @@ import type { Action } from '../../model/vocabulary.js';
 import type { ActionOptions, ActionResult, Backend, ToolCommand } from '../backend.js';
 import { Errno } from '../../model/errno.js';
 import type { Runner } from '../runner.js';
+import { runProbe } from '../probe.js';
 import { findFailure } from './diagnose.js';
 import { notTopError, toolError, type ToolRequest } from './errors.js';
 import { missingToolHint, type XenToolPaths } from './locate.js';
@@ -121,6 +122,7 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     commandFor,
     hypervisorBuildId,
     livepatchConsole,
+    probe: (argv, timeoutMs) => runProbe(runner, argv, timeoutMs),
     keepFile: (name, bytes) => runner.keepFile(name, bytes),
     readKeptFile: (name, maxBytes) => runner.readKeptFile(name, maxBytes),
     close: () => runner.close(),

@@ -1,4 +1,5 @@
 /** Verify: read the file once (the bytes checked are the bytes uploaded), check it and the host, describe the intent. */
+import { parsePayload } from '../../payload/parse.js';
 import { readPayloadFile } from '../../payload/read-file.js';
 import type { PayloadInfo } from '../../payload/types.js';
 import { verifyPayloadFile, type FileCheck, type FileVerdict, type VerifyOptions } from '../../verify/verify-stage.js';
@@ -12,9 +13,9 @@ export interface VerifiedFile {
   readonly verdict: FileVerdict;
 }
 
-export function verifyFile(step: Step, request: { file: string; nodeps: boolean; verify: VerifyOptions }, operation: FileCheck['operation']): Promise<VerifiedFile> {
+export function verifyFile(step: Step, request: { file: string; bytes?: Uint8Array; nodeps: boolean; verify: VerifyOptions }, operation: FileCheck['operation']): Promise<VerifiedFile> {
   return step.check(`Verify ${request.file}`, async (report) => {
-    const { bytes, info } = await readPayloadFile(request.file);
+    const { bytes, info } = request.bytes === undefined ? await readPayloadFile(request.file) : { bytes: request.bytes, info: parsePayload(request.bytes) };
     report.note(`sha256 ${info.sha256}`);
     const listed = await step.before();
     const { backend, records } = step.session.options;
