@@ -5,7 +5,8 @@
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
-import { escapeText, jsonText } from '../src/model/text.js';
+import { escapeText } from '../src/model/text.js';
+import { jsonDocument } from '../src/ui/json-document.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
 import { reportFailure } from '../src/ui/report-failure.js';
 
@@ -13,6 +14,8 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
+    // oclif's own --json (enableJsonFlag), described as xlp prints it.
+    json: Flags.boolean({ summary: 'Print one JSON document on stdout, errors too (schemaVersion 1); no progress.', helpGroup: 'GLOBAL' }),
     quiet: Flags.boolean({ char: 'q', summary: 'Print no progress on stderr.', helpGroup: 'GLOBAL' }),
   };
 
@@ -33,9 +36,9 @@ export abstract class BaseCommand extends Command {
     super.log(message.split('\n').map(escapeText).join('\n'), ...args);
   }
 
-  /** JSON for machines, with the characters JSON.stringify leaves raw escaped too. */
+  /** JSON for machines: a document with its schemaVersion, the characters JSON.stringify leaves raw escaped too. */
   override logJson(json: unknown): void {
-    process.stdout.write(`${jsonText(json)}\n`);
+    process.stdout.write(`${jsonDocument(json as object)}\n`);
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {

@@ -25,6 +25,9 @@ function commandFiles(dir) {
 rmSync(out, { recursive: true, force: true });
 const entryPoints = {
   'oclif-main': join(root, 'cli', 'oclif-main.ts'),
+  // package.json's oclif.helpClass and oclif.hooks name these.
+  help: join(root, 'cli', 'help.ts'),
+  'hooks/command-not-found': join(root, 'cli', 'command-not-found.ts'),
   ...Object.fromEntries(commandFiles(join(root, 'commands')).map((file) => [relative(root, file).replace(/\.ts$/, ''), file])),
 };
 await build({
