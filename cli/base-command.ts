@@ -49,13 +49,26 @@ export abstract class BaseCommand extends Command {
 /** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */
 function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
   if (isXlpError(error)) return error;
-  const message = error.message
-    .split('\n')
-    .filter((line) => !/^See more help with/.test(line.trim()))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, message, { hint: "see 'xlp help' for usage" });
-  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, message);
+  if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, parseErrorText(error.message), { hint: "see 'xlp help' for usage" });
+  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, error.message);
   return error;
+}
+
+/**
+ * oclif's parse error as one line in xlp's form (lower case, like every other message): without its
+ * "See more help" line and "The following error occurred" preamble, and with missing arguments named
+ * the way the usage line names them (oclif adds their descriptions on lines of their own).
+ */
+function parseErrorText(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^See more help with/.test(line));
+  const [first = '', ...rest] = lines;
+  const text = /^Missing \d+ required args?:$/.test(first) ? `${first} ${rest.map((line) => (line.split(/\s{2,}/)[0] ?? '').toUpperCase()).join(', ')}` : lines.join(' ');
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/^The following errors? occurred: /, '')
+    .replace(/^Parsing (--[\w-]+) /, 'parsing $1: ')
+    .replace(/(^|: )([A-Z])(?=[a-z])/g, (_, before: string, letter: string) => `${before}${letter.toLowerCase()}`);
 }
