@@ -46,8 +46,14 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/** Whether a command line asks for JSON: --json before any `--`, or XLP_CONTENT_TYPE=json (as oclif reads them). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
+}
+
 /** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */
-function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
+export function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
   if (isXlpError(error)) return error;
   if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, parseErrorText(error.message), { hint: "see 'xlp help' for usage" });
   if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, error.message);

@@ -5,7 +5,8 @@
 import { CommandHelp, Help } from '@oclif/core/help';
 import * as Flags from '@oclif/core/flags';
 import type { Command } from '@oclif/core/command';
-import { BaseCommand } from './base-command.js';
+import { BaseCommand, wantsJson } from './base-command.js';
+import { reportUnknownCommand } from './command-not-found.js';
 import { hostFlags } from './host-flags.js';
 
 /** oclif answers these before any command runs (package.json oclif.additionalHelpFlags, additionalVersionFlags). */
@@ -15,6 +16,18 @@ const builtIn = {
 };
 
 export default class XlpHelp extends Help {
+  /** `xlp help lsit`, `xlp lsit --help`: the usage error `xlp lsit` gives, not oclif's own error (and stack). */
+  override async showHelp(argv: string[]): Promise<void> {
+    try {
+      await super.showHelp(argv);
+    } catch (error) {
+      // oclif's Help.showHelp ends with this error when the subject is neither a command nor a topic.
+      if (!(error instanceof Error) || !/^Command .+ not found\.$/.test(error.message)) throw error;
+      const end = argv.indexOf('--');
+      reportUnknownCommand(this.config, (end < 0 ? argv : argv.slice(0, end)).filter((arg) => arg !== 'help' && !arg.startsWith('-')), wantsJson(argv));
+    }
+  }
+
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp();
     const shared = { id: '', flags: { ...BaseCommand.baseFlags, ...builtIn, ...hostFlags } } as unknown as Command.Loadable;

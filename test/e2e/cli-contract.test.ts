@@ -121,6 +121,21 @@ describe('an unknown command', () => {
     }
   });
 
+  it('is the same usage error when help is asked for it', async () => {
+    for (const argv of [['help', 'lsit'], ['lsit', '--help'], ['help', 'audi', 'log']]) {
+      const result = await sim.xlp(...argv);
+      expect(result, argv.join(' ')).toEqual({ exitCode: 2, stdout: '', stderr: expect.stringMatching(/^xlp: error: unknown command "(lsit|audi log)"; did you mean "(list|audit log)"\?\n$/) });
+    }
+  });
+
+  it("gives a plugin command's usage error in xlp's form, without oclif's help dump or a stack", async () => {
+    const text = await sim.xlp('help', 'lsit', '--bogus');
+    expect(text).toEqual({ exitCode: 2, stdout: '', stderr: "xlp: error: nonexistent flag: --bogus; see 'xlp help' for usage\n" });
+    const json = await sim.xlp('autocomplete', 'fish', '--json');
+    expect(json.exitCode).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, error: { code: 'usage', message: 'expected fish to be one of: zsh, bash, powershell' } });
+  });
+
   it('never waits for an answer, even with a terminal-less stdin left open', async () => {
     const child = execa(process.execPath, [XLP_BIN, 'lsit'], { env: sim.env, extendEnv: false, reject: false, stdin: 'pipe', timeout: 20_000 });
     const result = await child;
