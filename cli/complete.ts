@@ -100,7 +100,10 @@ function parseRest(command: Command, rest: readonly string[]): { given: Set<stri
   return { given, positional, ...(awaiting === undefined ? {} : { awaiting }) };
 }
 
-/** The host the completed line names: its host flags, else the environment (as `xlp list` would take them). */
+/**
+ * The payloads `action` can take (by their state) on the host the line names: its host flags, else
+ * the environment, as `xlp list` would take them; none over ssh.
+ */
 async function payloadNames(action: Action, words: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const hostArgs: string[] = [];
   for (let i = 0; i < words.length; i++) {
