@@ -5,7 +5,8 @@
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
-import { escapeText, jsonText } from '../src/model/text.js';
+import { escapeText } from '../src/model/text.js';
+import { jsonDocument } from '../src/ui/json-document.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
 import { reportFailure } from '../src/ui/report-failure.js';
 
@@ -13,6 +14,8 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
+    // oclif's own --json (enableJsonFlag), described as xlp prints it.
+    json: Flags.boolean({ summary: 'Print one JSON document on stdout, errors too (schemaVersion 1); no progress.', helpGroup: 'GLOBAL' }),
     quiet: Flags.boolean({ char: 'q', summary: 'Print no progress on stderr.', helpGroup: 'GLOBAL' }),
   };
 
@@ -33,9 +36,9 @@ export abstract class BaseCommand extends Command {
     super.log(message.split('\n').map(escapeText).join('\n'), ...args);
   }
 
-  /** JSON for machines, with the characters JSON.stringify leaves raw escaped too. */
+  /** JSON for machines: a document with its schemaVersion, the characters JSON.stringify leaves raw escaped too. */
   override logJson(json: unknown): void {
-    process.stdout.write(`${jsonText(json)}\n`);
+    process.stdout.write(`${jsonDocument(json as object)}\n`);
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
@@ -43,16 +46,35 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/** Whether a command line asks for JSON: --json before any `--`, or XLP_CONTENT_TYPE=json (as oclif reads them). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
+}
+
 /** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */
-function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
+export function usageOrSelf(error: Error & { oclif?: { exit?: number } }): unknown {
   if (isXlpError(error)) return error;
-  const message = error.message
-    .split('\n')
-    .filter((line) => !/^See more help with/.test(line.trim()))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, message, { hint: "see 'xlp help' for usage" });
-  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, message);
+  if (error.oclif?.exit === 2) return new XlpError('usage', ExitCode.USAGE, parseErrorText(error.message), { hint: "see 'xlp help' for usage" });
+  if (error.oclif?.exit === 0) return new XlpError('exit', ExitCode.OK, error.message);
   return error;
+}
+
+/**
+ * oclif's parse error as one line in xlp's form (lower case, like every other message): without its
+ * "See more help" line and "The following error occurred" preamble, and with missing arguments named
+ * the way the usage line names them (oclif adds their descriptions on lines of their own).
+ */
+function parseErrorText(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^See more help with/.test(line));
+  const [first = '', ...rest] = lines;
+  const text = /^Missing \d+ required args?:$/.test(first) ? `${first} ${rest.map((line) => (line.split(/\s{2,}/)[0] ?? '').toUpperCase()).join(', ')}` : lines.join(' ');
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/^The following errors? occurred: /, '')
+    .replace(/^Parsing (--[\w-]+) /, 'parsing $1: ')
+    .replace(/(^|: )([A-Z])(?=[a-z])/g, (_, before: string, letter: string) => `${before}${letter.toLowerCase()}`);
 }

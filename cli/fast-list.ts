@@ -7,6 +7,8 @@
  * listPayloads, renderList and reportFailure, and test/e2e/fast-list.test.ts compares the two paths.
  * XLP_FAST_PATH=0 turns this path off.
  */
+import type { Backend } from '../src/host/backend.js';
+import type { Places } from '../src/paths.js';
 import { BACKEND_KINDS, HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
 
 interface FastList {
@@ -49,25 +51,30 @@ export function parseFastList(argv: readonly string[], env: NodeJS.ProcessEnv): 
   return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', host: { ...host, backend } };
 }
 
+/** The backend of `host` and this run's places (the sim root, the runtime directory, the locks), as `xlp list` has them. */
+export async function openBackend(host: HostOptions, env: NodeJS.ProcessEnv): Promise<{ backend: Backend; places: Places }> {
+  const [{ connect }, { placesFor }] = await Promise.all([import('../src/host/factory.js'), import('../src/paths.js')]);
+  const places = placesFor({ sim: host.backend === 'sim', simState: host.simState }, env);
+  const backend = await connect({ ...host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
+  return { backend, places };
+}
+
 /** Answers `xlp list` and returns true, or returns false (having done nothing) for oclif to take it. */
 export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   const request = env.XLP_FAST_PATH === '0' ? undefined : parseFastList(argv, env);
   if (request === undefined) return false;
-  const [{ connect }, { listPayloads }, { renderList }, { reportFailure }, { placesFor }, { hostLockHolder }, { jsonText }] = await Promise.all([
-    import('../src/host/factory.js'),
+  const [{ listPayloads }, { renderList }, { reportFailure }, { hostLockHolder }, { jsonDocument }] = await Promise.all([
     import('../src/ops/list.js'),
     import('../src/ui/render.js'),
     import('../src/ui/report-failure.js'),
-    import('../src/paths.js'),
     import('../src/audit/host-lock.js'),
-    import('../src/model/text.js'),
+    import('../src/ui/json-document.js'),
   ]);
   try {
-    const places = placesFor({ sim: request.host.backend === 'sim', simState: request.host.simState }, env);
-    const backend = await connect({ ...request.host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
+    const { backend, places } = await openBackend(request.host, env);
     try {
       const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
-      process.stdout.write(`${request.json ? jsonText(result) : renderList(result)}\n`);
+      process.stdout.write(`${request.json ? jsonDocument(result) : renderList(result)}\n`);
     } finally {
       await backend.close();
     }

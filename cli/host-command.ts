@@ -78,6 +78,14 @@ interface RunSettings {
 type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number; 'dry-run': boolean };
 
 export abstract class HostCommand extends BaseCommand {
+  /**
+   * The host flags, which every host command takes. Also what keeps --json and -q in the help of
+   * apply, revert, unload and replace: oclif's manifest collects inherited statics by walking up the
+   * classes and stops at the first class without static fields of its own (mergePrototype in
+   * @oclif/core's cache-command.js), which would end the walk here, before BaseCommand.
+   */
+  static override flags = hostFlags;
+
   private backend?: Backend;
 
   /** Every file and directory this run uses, checked before anything is done with them. */

@@ -9,7 +9,7 @@ import { renderOperation } from '../src/ui/render.js';
 
 export default class Load extends HostCommand {
   static override summary = 'Upload a payload and apply it; undo the upload if the apply fails.';
-  static override description = `Stages: verify the file, upload it, apply it (followed to its confirmed end). The name defaults to the file's basename without its last extension, as xen-livepatch load does. When the apply fails, xlp unloads what this run uploaded and says so.
+  static override description = `Stages: verify the file, upload it, apply it (followed to its confirmed end). The name defaults to the file's basename without its last extension, as xen-livepatch load does. When the apply fails, xlp unloads what this run uploaded and says so. A payload already uploaded under the name with these very bytes is only applied ("applied (it was already uploaded)", exit 0), one already applied is left as it is (exit 0); different bytes under the name are refused (exit 4).
 
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %> ./xsa-466.livepatch', '<%= config.bin %> <%= command.id %> ./build/out.livepatch --name xsa-466 --json'];

@@ -26,6 +26,10 @@ function commandFiles(dir) {
 rmSync(out, { recursive: true, force: true });
 const entryPoints = {
   'oclif-main': join(root, 'cli', 'oclif-main.ts'),
+  // package.json's oclif.helpClass and oclif.hooks name these.
+  help: join(root, 'cli', 'help.ts'),
+  'hooks/command-not-found': join(root, 'cli', 'command-not-found.ts'),
+  'hooks/autocomplete': join(root, 'cli', 'autocomplete-hook.ts'),
   ...Object.fromEntries(commandFiles(join(root, 'commands')).map((file) => [relative(root, file).replace(/\.ts$/, ''), file])),
 };
 await build({
@@ -45,7 +49,8 @@ await build({
   logLevel: 'warning',
 });
 
-// The entry point and `xlp list`'s fast path (cli/fast-list.ts), each one file without splitting:
+// The entry point, `xlp list`'s fast path (cli/fast-list.ts) and shell completion (cli/complete.ts,
+// which shares fast-list.js), each one file without splitting:
 // the path monitoring polls then reads two files instead of dozens of chunks; oclif is not loaded
 // at all. execa is a file of its own (one file, not the ~150 of node_modules/execa), loaded only by
 // the local and ssh runners: the simulated host never parses it.
@@ -63,13 +68,13 @@ await build({
   logLevel: 'warning',
 });
 await build({
-  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts') },
+  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), complete: join(root, 'cli', 'complete.ts') },
   outdir: out,
   bundle: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['./fast-list.js', './oclif-main.js'],
+  external: ['./fast-list.js', './oclif-main.js', './complete.js'],
   plugins: [execaFile, yamlEsm],
   legalComments: 'none',
   logLevel: 'warning',

@@ -37,9 +37,9 @@ async function describeMissing(path: string, shown: string): Promise<XlpError> {
   const link = await lstat(path).catch(() => undefined);
   if (link?.isSymbolicLink()) {
     const target = await readlink(path).catch(() => '?');
-    return usageError(`payload file ${shown} is a dangling symbolic link to ${printable(target, MAX_SHOWN_PATH)}`, 'Point the link at an existing payload file.');
+    return usageError(`payload file ${shown} is a dangling symbolic link to ${printable(target, MAX_SHOWN_PATH)}`, 'point the link at an existing payload file');
   }
-  return usageError(`payload file ${shown} does not exist`, 'Check the path of the payload file.');
+  return usageError(`payload file ${shown} does not exist`, 'check the path of the payload file');
 }
 
 async function statPath(path: string, shown: string): Promise<Stats> {
@@ -48,18 +48,18 @@ async function statPath(path: string, shown: string): Promise<Stats> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw await describeMissing(path, shown);
-    if (code === 'ELOOP') throw usageError(`payload file ${shown} is a loop of symbolic links`, 'Fix the symbolic links.');
-    if (code === 'EACCES') throw usageError(`payload file ${shown} cannot be reached: permission denied`, 'Check the permissions of its directories.');
-    if (code === 'ENOTDIR') throw usageError(`payload file ${shown} does not exist (a part of its path is not a directory)`, 'Check the path of the payload file.');
-    throw usageError(`payload file ${shown} cannot be examined: ${code ?? String(error)}`, 'Check the path of the payload file.');
+    if (code === 'ELOOP') throw usageError(`payload file ${shown} is a loop of symbolic links`, 'fix the symbolic links');
+    if (code === 'EACCES') throw usageError(`payload file ${shown} cannot be reached: permission denied`, 'check the permissions of its directories');
+    if (code === 'ENOTDIR') throw usageError(`payload file ${shown} does not exist (a part of its path is not a directory)`, 'check the path of the payload file');
+    throw usageError(`payload file ${shown} cannot be examined: ${code ?? String(error)}`, 'check the path of the payload file');
   }
 }
 
 function checkRegular(st: Stats, shown: string): void {
   if (!st.isFile()) {
-    throw usageError(`payload file ${shown} is ${kindOf(st)}, not a regular file`, 'Give the path of a .livepatch file.');
+    throw usageError(`payload file ${shown} is ${kindOf(st)}, not a regular file`, 'give the path of a .livepatch file');
   }
-  if (st.size === 0) throw invalid(`payload file ${shown} is empty`, 'The file holds no payload; rebuild or copy it again.');
+  if (st.size === 0) throw invalid(`payload file ${shown} is empty`, 'the file holds no payload; rebuild or copy it again');
   if (st.size > MAX_PAYLOAD_SIZE) {
     throw invalid(
       `payload file ${shown} is ${st.size} bytes; Xen accepts at most ${MAX_PAYLOAD_SIZE} (2 MiB)`,
@@ -74,15 +74,15 @@ async function openChecked(path: string, shown: string, first: Stats): Promise<F
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES') throw usageError(`payload file ${shown} is not readable: permission denied`, 'Run as root or fix its permissions.');
+    if (code === 'EACCES') throw usageError(`payload file ${shown} is not readable: permission denied`, 'run as root or fix its permissions');
     if (code === 'ENOENT') throw await describeMissing(path, shown);
-    throw usageError(`payload file ${shown} cannot be opened: ${code ?? String(error)}`, 'Check the payload file.');
+    throw usageError(`payload file ${shown} cannot be opened: ${code ?? String(error)}`, 'check the payload file');
   }
   try {
     const st = await handle.stat();
     checkRegular(st, shown);
     if (st.ino !== first.ino || st.dev !== first.dev) {
-      throw usageError(`payload file ${shown} was replaced while it was being opened`, 'Make sure nothing is changing the file, then retry.');
+      throw usageError(`payload file ${shown} was replaced while it was being opened`, 'make sure nothing is changing the file, then retry');
     }
     return handle;
   } catch (error) {
@@ -96,14 +96,14 @@ async function readExactly(handle: FileHandle, size: number, shown: string): Pro
   const bytes = await readPrefix(handle, size);
   const extra = await handle.read(new Uint8Array(1), 0, 1, size);
   if (bytes.length !== size || extra.bytesRead !== 0) {
-    throw invalid(`payload file ${shown} changed size while it was being read`, 'Make sure nothing is writing the file, then retry.');
+    throw invalid(`payload file ${shown} changed size while it was being read`, 'make sure nothing is writing the file, then retry');
   }
   return bytes;
 }
 
 export async function readPayloadFile(path: string): Promise<{ bytes: Uint8Array; info: PayloadInfo }> {
   const shown = printable(path, MAX_SHOWN_PATH);
-  if (path === '') throw usageError('no payload file given (the path is empty)', 'Give the path of a .livepatch file.');
+  if (path === '') throw usageError('no payload file given (the path is empty)', 'give the path of a .livepatch file');
   const first = await statPath(path, shown);
   checkRegular(first, shown);
   const handle = await openChecked(path, shown, first);
@@ -112,7 +112,7 @@ export async function readPayloadFile(path: string): Promise<{ bytes: Uint8Array
     bytes = await readExactly(handle, first.size, shown);
   } catch (error) {
     if (error instanceof XlpError) throw error;
-    throw usageError(`payload file ${shown} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Check the payload file.');
+    throw usageError(`payload file ${shown} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'check the payload file');
   } finally {
     await handle.close();
   }

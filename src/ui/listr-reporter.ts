@@ -15,8 +15,19 @@ export function listrReporter(style: Exclude<ProgressStyle, 'silent'>, notice: (
   return {
     notice,
     async stage<T>(title: string, run: Parameters<Reporter['stage']>[1]): Promise<T> {
-      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-      const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), ...(style === 'ascii' ? { icon: ASCII_ICONS } : {}) });
+      const { Listr, ListrLogger, ListrLogLevels, ProcessOutput } = await import('listr2');
+      /**
+       * The plain renderer would print a failed stage as "✖ title [FAILED: message]", raw, and the
+       * command then prints the error again: the stage keeps its mark and title only.
+       */
+      class StageLogger extends ListrLogger {
+        override log(...[level, message, options]: Parameters<InstanceType<typeof ListrLogger>['log']>): void {
+          super.log(level, message, level === ListrLogLevels.FAILED ? undefined : options);
+        }
+      }
+      // The plain renderer takes its marks from its own options, whatever its logger has.
+      const marks = style === 'ascii' ? { icon: ASCII_ICONS } : {};
+      const logger = new StageLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), ...marks });
       let value: T | undefined;
       const list = new Listr(
         [
@@ -38,8 +49,8 @@ export function listrReporter(style: Exclude<ProgressStyle, 'silent'>, notice: (
           renderer: style === 'animated' ? 'default' : 'simple',
           fallbackRenderer: 'simple',
           // The failure is reported once, by the command, escaped: the stage keeps its title and its mark.
-          rendererOptions: { logger, showErrorMessage: false, formatOutput: 'wrap' },
-          fallbackRendererOptions: { logger },
+          rendererOptions: { logger, ...marks, showErrorMessage: false, formatOutput: 'wrap' },
+          fallbackRendererOptions: { logger, ...marks },
           collectErrors: false,
         },
       );

@@ -1,15 +1,16 @@
 import { asXlpError, isXlpError } from '../errors.js';
-import { escapeText, jsonText } from '../model/text.js';
+import { escapeText } from '../model/text.js';
+import { jsonDocument } from './json-document.js';
 
 /**
- * Prints a failure the one way every xlp command does: `{"error": …}` alone on stdout under --json,
+ * Prints a failure the one way every xlp command does: `{"schemaVersion": 1, "error": …}` alone on stdout under --json,
  * else one `xlp: error: <message>; <hint>` line on stderr. Sets the exit code.
  */
 export function reportFailure(error: unknown, json: boolean): void {
   const failure = asXlpError(error);
   process.exitCode = failure.exitCode;
   if (json) {
-    process.stdout.write(`${jsonText({ error: failure.toJSON() })}\n`);
+    process.stdout.write(`${jsonDocument({ error: failure.toJSON() })}\n`);
     return;
   }
   const hint = failure.hint === undefined ? '' : `; ${failure.hint}`;

@@ -106,7 +106,7 @@ describe('the command line', () => {
   it('refuses an unknown flag with exit 2, as text and as JSON', async () => {
     const text = await sim.xlp('list', '--bogus');
     expect(text.exitCode).toBe(2);
-    expectOneLineError(text.stderr, /Nonexistent flag: --bogus/);
+    expectOneLineError(text.stderr, /nonexistent flag: --bogus/);
     const json = await sim.json<{ error: { code: string } }>('list', '--bogus');
     expect(json.result.exitCode).toBe(2);
     expect(json.body.error.code).toBe('usage');
@@ -115,7 +115,7 @@ describe('the command line', () => {
   it('refuses a missing argument with exit 2', async () => {
     const result = await sim.xlp('apply');
     expect(result.exitCode).toBe(2);
-    expectOneLineError(result.stderr, /Missing 1 required arg/);
+    expectOneLineError(result.stderr, /missing 1 required arg: NAME;/);
   });
 
   it('refuses an unknown backend with exit 2', async () => {

@@ -32,7 +32,7 @@ describe('list', () => {
     const { result, body } = await sim.json('list');
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
-    expect(body).toEqual({ host: `sim:${sim.statePath}`, payloads: [] });
+    expect(body).toEqual({ schemaVersion: 1, host: `sim:${sim.statePath}`, payloads: [] });
   });
 
   it('shows state, errors and .modinfo metadata as data', async () => {

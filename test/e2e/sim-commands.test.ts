@@ -17,7 +17,7 @@ describe('xlp sim', () => {
     const id = 'ab'.repeat(20);
     const { result, body } = await sim.json('sim', 'reset', '--build-id', id, '--xen-version', '4.17.7');
     expect(result.exitCode).toBe(0);
-    expect(body).toEqual({ statePath: sim.statePath, xenBuildId: id, xenVersion: '4.17.7' });
+    expect(body).toEqual({ schemaVersion: 1, statePath: sim.statePath, xenBuildId: id, xenVersion: '4.17.7' });
     const xl = await execa(join(REPO, 'bin', 'sim', 'xl'), ['info'], { env: sim.env, extendEnv: false });
     expect(xl.stdout).toMatch(new RegExp(`^build_id\\s+: ${id}$`, 'm'));
     const shown = await sim.json<{ xenBuildId: string; payloads: unknown[] }>('sim', 'show');

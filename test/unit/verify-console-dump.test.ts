@@ -117,6 +117,7 @@ describe('gatherHostView', () => {
       upload: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
       action: async () => ({ outcome: 'done' as const, output: { stdout: '', stderr: '', exitCode: 0 } }),
       commandFor: () => [],
+      probe: async () => ({ argv: [], exitCode: 0, timedOut: false, durationMs: 0, stdout: '', stderr: '' }),
       keepFile: async () => {},
       readKeptFile: async () => undefined,
       hypervisorBuildId: async () => {

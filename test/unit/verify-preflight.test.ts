@@ -13,7 +13,7 @@ const status = (name: string, state: PayloadStatus['state']): PayloadStatus => (
 const known = (buildId: string, depends: string, hooks: KnownPayload['hooks'] = []): KnownPayload => ({ buildId, depends, hooks, source: 'record' });
 
 function view(partial: Partial<HostView> = {}): HostView {
-  return { xenBuildId: XEN, listed: [], known: new Map(), vouched: new Map(), appliedOrder: [], notes: [], ...partial };
+  return { xenBuildId: XEN, listed: [], known: new Map(), vouched: new Map(), appliedOrder: [], recordedStack: [], notes: [], ...partial };
 }
 
 function refusal(input: PreflightInput): XlpError {
