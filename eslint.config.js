@@ -21,6 +21,8 @@ const layers = [
   { files: ['src/host/xen-livepatch/**/*.ts', 'src/host/*.ts'], ignores: ['src/host/runner.ts', 'src/host/local-runner.ts', 'src/host/staging.ts'], banned: ['**/ops/*', '**/audit/*', '**/verify/*', ...UI_AND_CLI], why: 'the host layer does not import the layers above it' },
   // Operations reach the tool only through the Backend, and show progress only through the Reporter.
   { files: ['src/ops/**/*.ts'], banned: [...HOST_INSIDES, 'execa', ...UI_AND_CLI], why: 'src/ops reaches the hypervisor only through the Backend interface, and the UI only through the Reporter' },
+  // Configuration is read by every layer above it: it knows the host options table, nothing else of the host.
+  { files: ['src/config/**/*.ts'], banned: [...HOST_INSIDES, '**/host/backend.js', '**/ops/*', '**/audit/*', '**/verify/*', '**/payload/*', ...UI_AND_CLI, 'execa'], why: 'src/config stands below verify, audit and the operations' },
   { files: ['src/verify/**/*.ts', 'src/audit/**/*.ts'], banned: [...HOST_INSIDES, '**/ops/*', ...UI_AND_CLI], why: 'verify and audit use the Backend interface and stay below the operations and the UI' },
   { files: ['src/ui/**/*.ts'], banned: ['**/ops/*', '**/host/*', '**/host/**', '@oclif/*', 'execa'], why: 'src/ui renders results; it does not import the operations or the host' },
   { files: ['src/util/**/*.ts', 'src/errors.ts', 'src/paths.ts'], banned: ['**/host/*', '**/ops/*', '**/audit/*', '**/verify/*', '**/payload/*', ...UI_AND_CLI], why: 'the shared utilities stand below every layer' },
@@ -55,7 +57,8 @@ const layerRules = layers.map(({ files, ignores, banned, why }) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.work/**'] },
+  // The config validator is generated from docs/schema/config.schema.json (scripts/gen-config-validator.mjs).
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.work/**', 'src/config/schema.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

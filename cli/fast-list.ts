@@ -3,14 +3,16 @@
  * (docs/performance.md) when its command line has one of the plain forms below. Anything else (help,
  * an unknown, repeated or malformed flag, an empty environment variable) goes to oclif untouched.
  * The host flags and their environment variables come from the same table as oclif's
- * (src/host/options.ts). Output, errors and exit codes are the ones the oclif command gives: both use
- * listPayloads, renderList and reportFailure, and test/e2e/fast-list.test.ts compares the two paths.
- * XLP_FAST_PATH=0 turns this path off.
+ * (src/host/options.ts), and the config files are read and checked as every oclif command reads
+ * them (src/config/), with the same settings below the flags. Output, errors and exit codes are the
+ * ones the oclif command gives: both use listPayloads, renderList and reportFailure, and
+ * test/e2e/fast-list.test.ts compares the two paths. XLP_FAST_PATH=0 turns this path off.
  */
-import { BACKEND_KINDS, HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
+import { HOST_OPTIONS, isBackendKind } from '../src/host/options.js';
 
 interface FastList {
-  readonly host: HostOptions;
+  /** The host flags the command line gave, by flag name. */
+  readonly flags: Readonly<Record<string, string>>;
   readonly json: boolean;
 }
 
@@ -27,33 +29,33 @@ export function parseFastList(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const spec = BY_FLAG.get(eq < 0 ? arg : arg.slice(0, eq));
     if (spec !== undefined) {
       const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === '' || value.startsWith('-') || values.has(spec.key)) return undefined;
-      values.set(spec.key, value);
+      if (value === undefined || value === '' || value.startsWith('-') || values.has(spec.flag)) return undefined;
+      values.set(spec.flag, value);
     } else if ((arg === '--json' || arg === '--quiet' || arg === '-q') && !booleans.has(arg)) {
       booleans.add(arg);
     } else {
       return undefined;
     }
   }
-  const host: Record<string, string> = {};
   for (const spec of HOST_OPTIONS) {
-    const fromEnv = env[spec.env];
     // oclif reads an empty variable its own way: leave such a command line to it.
-    if (fromEnv === '') return undefined;
-    const value = values.get(spec.key) ?? fromEnv;
-    if (value !== undefined) host[spec.key] = value;
+    if (env[spec.env] === '') return undefined;
   }
   if (env.XLP_CONTENT_TYPE === '') return undefined;
-  const backend = host.backend ?? BACKEND_KINDS[0];
-  if (!isBackendKind(backend)) return undefined;
-  return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', host: { ...host, backend } };
+  // oclif names a backend it does not know in its own words.
+  const backend = values.get('backend') ?? env.XLP_BACKEND;
+  if (backend !== undefined && !isBackendKind(backend)) return undefined;
+  return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', flags: Object.fromEntries(values) };
 }
 
 /** Answers `xlp list` and returns true, or returns false (having done nothing) for oclif to take it. */
 export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   const request = env.XLP_FAST_PATH === '0' ? undefined : parseFastList(argv, env);
   if (request === undefined) return false;
-  const [{ connect }, { listPayloads }, { renderList }, { reportFailure }, { placesFor }, { hostLockHolder }, { jsonText }] = await Promise.all([
+  const [{ loadConfigFiles }, { resolveSettings }, { hostOptionsOf }, { connect }, { listPayloads }, { renderList }, { reportFailure }, { configDirs, placesFor }, { hostLockHolder }, { jsonText }] = await Promise.all([
+    import('../src/config/load.js'),
+    import('../src/config/resolve.js'),
+    import('../src/config/host-options.js'),
     import('../src/host/factory.js'),
     import('../src/ops/list.js'),
     import('../src/ui/render.js'),
@@ -63,8 +65,9 @@ export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEn
     import('../src/model/text.js'),
   ]);
   try {
-    const places = placesFor({ sim: request.host.backend === 'sim', simState: request.host.simState }, env);
-    const backend = await connect({ ...request.host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
+    const settings = resolveSettings({ files: await loadConfigFiles(configDirs(env)), env, flags: request.flags });
+    const places = placesFor({ sim: settings.get('host.backend').value === 'sim', simState: request.flags['sim-state'] }, env);
+    const backend = await connect(hostOptionsOf(settings, places.simState), places.runtime);
     try {
       const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
       process.stdout.write(`${request.json ? jsonText(result) : renderList(result)}\n`);

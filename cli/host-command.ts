@@ -4,17 +4,21 @@ import type { Backend } from '../src/host/backend.js';
 import { hostLockHolder } from '../src/audit/host-lock.js';
 import { ExitCode } from '../src/errors.js';
 import { connect } from '../src/host/factory.js';
+import { hostOptionsOf } from '../src/config/host-options.js';
+import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
 import type { BackendKind } from '../src/host/options.js';
 import type { RunHolder } from '../src/model/results.js';
 import { silentReporter } from '../src/model/reporter.js';
 import { Session } from '../src/ops/session.js';
 import { processStopRequests } from '../src/ops/stop-requests.js';
-import { placesFor, type Places } from '../src/paths.js';
+import type { Places } from '../src/paths.js';
 import { ensurePrivateDir } from '../src/util/private-dir.js';
 import { listrReporter } from '../src/ui/listr-reporter.js';
+import { signaturePolicy, type SignaturePolicy } from '../src/verify/policy.js';
 import { PayloadStore } from '../src/verify/store.js';
 import { BaseCommand } from './base-command.js';
-import { hostFlags, hostOptions } from './host-flags.js';
+import { hostFlags } from './host-flags.js';
+import { placesOf } from './places.js';
 
 export { hostFlags };
 
@@ -27,17 +31,15 @@ export const auditLogFlag = {
   }),
 };
 
-/** A day: longer waits are typing mistakes, and a timer cannot hold more than ~24.8 days anyway. */
-const MAX_WAIT_SECONDS = 86_400;
+// The waits have no static default: the config files sit between the environment and the default (src/config/).
 
 /** How long to wait for another xlp: the host lock, and the journal's append lock. */
 export const lockTimeoutFlag = {
   'lock-timeout': Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: 60,
     env: 'XLP_LOCK_TIMEOUT',
-    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal.',
+    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal (default: 60).',
     helpGroup: 'AUDIT',
   }),
 };
@@ -46,9 +48,8 @@ export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: 30,
     env: 'XLP_TIMEOUT',
-    summary: 'Seconds to wait for a busy hypervisor or an unfinished action.',
+    summary: 'Seconds to wait for a busy hypervisor or an unfinished action (default: 30).',
     helpGroup: 'HOST',
   }),
 };
@@ -60,20 +61,27 @@ export const changeFlags = {
   ...lockTimeoutFlag,
 };
 
-type HostFlags = { backend: BackendKind; 'sim-state'?: string; 'audit-log'?: string } & Record<string, unknown>;
-type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number };
+type HostFlags = { backend?: BackendKind; 'sim-state'?: string } & Record<string, unknown>;
+type SessionFlags = HostFlags & { quiet: boolean };
 
 export abstract class HostCommand extends BaseCommand {
   private backend?: Backend;
 
   /** Every file and directory this run uses, checked before anything is done with them. */
   protected places(flags: HostFlags): Places {
-    return placesFor({ sim: flags.backend === 'sim', simState: flags['sim-state'], auditLog: flags['audit-log'] });
+    return placesOf(this.settings(flags), flags);
   }
 
   protected async connectHost(flags: HostFlags, places = this.places(flags)): Promise<Backend> {
-    this.backend = await connect({ ...hostOptions(flags), ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
+    this.backend = await connect(hostOptionsOf(this.settings(flags), places.simState), places.runtime);
     return this.backend;
+  }
+
+  /** The signature policy of a command that brings code into the hypervisor; settings it overruled are said on stderr, never silently. */
+  protected signaturePolicy(flags: HostFlags): SignaturePolicy {
+    const policy = signaturePolicy(this.settings(flags));
+    for (const sentence of policy.overruled) this.notice(sentence);
+    return policy;
   }
 
   /** The run changing the host right now, if one holds its lock (list and status show it). */
@@ -86,11 +94,12 @@ export abstract class HostCommand extends BaseCommand {
    * requests (SIGINT, SIGTERM, SIGHUP) honoured between steps, progress on stderr.
    */
   protected async withSession<T>(flags: SessionFlags, body: (session: Session) => Promise<T>): Promise<T> {
+    const settings = this.settings(flags);
     const places = this.places(flags);
     const notice = (message: string): void => this.notice(message);
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
-    const journal = createCliAuditSink({ places, lockTimeoutSeconds: flags['lock-timeout'], xlpVersion: this.config.version, note: notice });
+    const journal = createCliAuditSink({ places, settings, lockTimeoutSeconds: settings.get('host.lockTimeout').value, xlpVersion: this.config.version, note: notice });
     // Where payload copies are staged and xlp's record of the host is kept: proven usable before
     // anything is journaled.
     await Promise.all([ensurePrivateDir(places.runtime), ensurePrivateDir(places.records)]);
@@ -99,7 +108,7 @@ export abstract class HostCommand extends BaseCommand {
     const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);
     const stops = processStopRequests(() => process.exit(ExitCode.INTERRUPTED));
     try {
-      const session = await Session.open({ backend, journal, records: new PayloadStore(backend.host, places.records), reporter, stops, timeoutMs: flags.timeout * 1000, argv: process.argv.slice(2) });
+      const session = await Session.open({ backend, journal, records: new PayloadStore(backend.host, places.records), reporter, stops, timeoutMs: settings.get('host.timeout').value * 1000, argv: process.argv.slice(2) });
       try {
         return await body(session);
       } finally {

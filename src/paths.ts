@@ -55,9 +55,12 @@ export function runtimeDir(env: Env = process.env): string {
   return runtime !== undefined && isAbsolute(runtime) && !CONTROL.test(runtime) ? join(runtime, 'xlp') : join(stateDir(env), 'run');
 }
 
+/** The system's configuration: fixed, so that nothing in the environment can move (and weaken) its policy. */
+export const SYSTEM_CONFIG_DIR = '/etc/xlp';
+
 /** Configuration, lowest precedence first: system, then user. */
-export function configDirs(env: Env = process.env): string[] {
-  return ['/etc/xlp', setting(env, 'XLP_CONFIG_DIR') ?? join(xdg(env, 'XDG_CONFIG_HOME', '.config'), 'xlp')];
+export function configDirs(env: Env = process.env): [string, string] {
+  return [SYSTEM_CONFIG_DIR, setting(env, 'XLP_CONFIG_DIR') ?? join(xdg(env, 'XDG_CONFIG_HOME', '.config'), 'xlp')];
 }
 
 /** The simulated host's own directory: XLP_SIM_ROOT, else the directory of an explicit state file, else a default beside (never inside) the real one. */
@@ -82,7 +85,7 @@ export interface PlaceOptions {
   readonly sim: boolean;
   /** --sim-state (the flag wins over XLP_SIM_STATE). */
   readonly simState?: string;
-  /** --audit-log (the flag wins over XLP_AUDIT_LOG). */
+  /** The journal, when a setting names it (--audit-log, XLP_AUDIT_LOG or the config: src/config/). */
   readonly auditLog?: string;
 }
 
@@ -98,7 +101,7 @@ const DIRECTORY_SETTINGS = ['XLP_DATA_DIR', 'XLP_STATE_DIR', 'XLP_RUNTIME_DIR', 
 
 export function placesFor(options: PlaceOptions, env: Env = process.env): Places {
   for (const name of DIRECTORY_SETTINGS) setting(env, name);
-  const journal = fileSetting(options.auditLog ?? env.XLP_AUDIT_LOG, '--audit-log');
+  const journal = fileSetting(options.auditLog, '--audit-log');
   if (!options.sim) {
     const state = stateDir(env);
     return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env) };

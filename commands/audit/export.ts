@@ -23,7 +23,7 @@ ${EXIT_CODES_HELP}`;
     const { flags } = await this.parse(AuditExport);
     const filter = recordFilter(flags);
     const [{ scanJournal, scanTrouble }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
-    const path = journalOf(flags);
+    const path = journalOf(this.settings(flags), flags);
     const out: string[] = flags.format === 'csv' ? [csvHeader()] : [];
     const scan = await scanJournal(path, (record, raw) => {
       if (!matches(filter, record as { time: string; name?: string; operation?: string })) return;

@@ -13,6 +13,7 @@ import type { PayloadStatus } from '../model/types.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
 import { fileNameProblem, nameFromFile, validateName } from '../model/payload-name.js';
 import { printable } from '../model/text.js';
+import type { SignaturePolicy } from '../verify/policy.js';
 import type { VerifyOptions } from '../verify/verify-stage.js';
 import type { Session } from './session.js';
 import type { Step, StepEnd } from './step.js';
@@ -38,6 +39,8 @@ export interface ActionRequest {
   readonly skipPreflight?: boolean;
   /** Apply or replace a payload xlp cannot vouch for (recorded in the journal). */
   readonly acceptUnverified?: boolean;
+  /** Whether apply and replace need a payload whose signature xlp verified (src/verify/policy.ts). */
+  readonly policy?: SignaturePolicy;
 }
 
 export function uploadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
@@ -71,7 +74,12 @@ export async function changePayload(session: Session, action: Action, request: A
     if (!listed.some((p) => p.name === name)) throw notLoaded(name, listed);
     try {
       if (action === 'apply' || action === 'replace') {
-        const checks = await preflight(step, action, { nodeps: request.nodeps === true, skipPreflight: request.skipPreflight === true, acceptUnverified: request.acceptUnverified === true });
+        const checks = await preflight(step, action, {
+          nodeps: request.nodeps === true,
+          skipPreflight: request.skipPreflight === true,
+          acceptUnverified: request.acceptUnverified === true,
+          ...(request.policy === undefined ? {} : { policy: request.policy }),
+        });
         const performed = await step.change(actionStage(step, action, request.nodeps === true ? { nodeps: true } : {}));
         return end(step, performed.outcome, TARGET[action], { checks: checkReport(checks) });
       }
