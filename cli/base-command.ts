@@ -8,6 +8,7 @@ import * as Flags from '@oclif/core/flags';
 import type { Input, ParserOutput } from '@oclif/core/interfaces';
 import { loadConfigFiles } from '../src/config/load.js';
 import { resolveSettings, type ConfigFile, type Settings } from '../src/config/resolve.js';
+import { boundElsewhere } from '../src/config/settings.js';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
 import { escapeText, jsonText } from '../src/model/text.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
@@ -45,7 +46,8 @@ export abstract class BaseCommand extends Command {
    * so each value's source is known.
    */
   protected settings(flags: Readonly<Record<string, unknown>>): Settings {
-    const given = Object.fromEntries(Object.entries(flags).filter(([name]) => this.given.has(name)));
+    const definitions = (this.constructor as { flags?: Record<string, { env?: string }> }).flags ?? {};
+    const given = Object.fromEntries(Object.entries(flags).filter(([name]) => this.given.has(name) && !boundElsewhere(name, definitions[name]?.env)));
     return resolveSettings({ files: this.configFiles, env: process.env, flags: given });
   }
 

@@ -13,8 +13,9 @@ export const isRoot = (): boolean => process.getuid?.() === 0;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Control characters: never part of a usable path or name. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
+export const CONTROL = /[\x00-\x1f\x7f]/;
 
 /** A path from the environment or a flag: absolute, without control characters, normalised. */
 export function checkedPath(value: string, source: string, what = 'an absolute path'): string {

@@ -57,7 +57,7 @@ function unknownKey(key: string, segments: readonly string[], parsed: ParsedConf
   const known = Object.keys(schemaAt(root, segments).properties ?? {}).filter((k) => k !== '$schema');
   const where = segments.length === 0 ? `unknown section "${key}"` : `unknown key "${key}" in "${segments.join('.')}"`;
   // A key that belongs to another section (e.g. "timeout" at the top, or in "verify").
-  const home = Object.entries(root.properties ?? {}).find(([section, schema]) => section !== segments[0] && schema.properties?.[key] !== undefined)?.[0];
+  const home = Object.entries(root.properties ?? {}).find(([section, schema]) => section !== segments[0] && Object.hasOwn(schema.properties ?? {}, key))?.[0];
   if (home !== undefined) return { node, what: where, instead: `"${key}" belongs in the "${home}" section: write {"${home}": {"${key}": …}}` };
   const near = closest(key, known);
   const list = segments.length === 0 ? `the sections are ${known.join(', ')}` : `the keys of "${segments.join('.')}" are ${known.join(', ')}`;
@@ -75,7 +75,7 @@ function conflict(schemaPath: string, segments: readonly string[], parsed: Parse
 /** The schema of the value at `segments`, with what its $ref says about the kind of value. */
 function schemaAt(root: SchemaNode, segments: readonly string[]): SchemaNode {
   let node = root;
-  for (const segment of segments) node = node.properties?.[segment] ?? {};
+  for (const segment of segments) node = Object.hasOwn(node.properties ?? {}, segment) ? (node.properties?.[segment] as SchemaNode) : {};
   const target = node.$ref?.startsWith('#/$defs/') ? root.$defs?.[node.$ref.slice('#/$defs/'.length)] : undefined;
   return target === undefined ? node : { ...target, ...node, description: target.description };
 }

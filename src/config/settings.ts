@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { usageError } from '../errors.js';
 import { BACKEND_KINDS, HOST_OPTIONS, isBackendKind, type BackendKind } from '../host/options.js';
-import { checkedPath } from '../paths.js';
+import { CONTROL } from '../paths.js';
 
 export interface SettingValues {
   'verify.requireSignature': boolean;
@@ -75,6 +75,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'audit.syslog', env: 'XLP_AUDIT_SYSLOG', kind: 'text' },
 ];
 
+/** A command's flag of a setting's name but bound to another variable is another setting (audit verify's --allowed-signers trusts seal signers). */
+export const boundElsewhere = (flag: string, env: string | undefined): boolean => env !== undefined && SETTINGS.some((spec) => spec.flag === flag && spec.env !== env);
+
 /** The longest wait a setting may ask for: a day (longer is a typing mistake; a timer holds at most ~24.8 days). */
 export const MAX_WAIT_SECONDS = 86_400;
 
@@ -92,7 +95,7 @@ export function fromEnvironment(spec: SettingSpec, raw: string): unknown {
     case 'backend':
       return isBackendKind(raw) ? raw : refuse(`one of ${BACKEND_KINDS.join(', ')}`);
     case 'file':
-      return checkedPath(resolve(raw), spec.env, 'a file path');
+      return CONTROL.test(raw) ? refuse('a file path without control characters') : resolve(raw);
     case 'text':
       return raw;
   }
@@ -100,7 +103,9 @@ export function fromEnvironment(spec: SettingSpec, raw: string): unknown {
 
 /** A value from a flag (already parsed by its flag definition): a path is resolved against the working directory. */
 export function fromFlag(spec: SettingSpec, value: unknown): unknown {
-  return spec.kind === 'file' ? checkedPath(resolve(String(value)), `--${spec.flag}`, 'a file path') : value;
+  if (spec.kind !== 'file') return value;
+  if (CONTROL.test(String(value))) throw usageError(`--${spec.flag} ${JSON.stringify(value)} is not usable: it must be a file path without control characters`, `give --${spec.flag} a file path`);
+  return resolve(String(value));
 }
 
 /** A value from a config file (already checked by the schema): a relative path is relative to the file's directory. */
