@@ -6,7 +6,7 @@ const group = 'HOST';
 
 // No static default: the config files sit between the environment and the default (src/config/).
 const backendFlag = (spec: HostOptionSpec) =>
-  Flags.option({ options: BACKEND_KINDS, env: spec.env, summary: `${spec.summary} (default: ${BACKEND_KINDS[0]})`, helpGroup: group })();
+  Flags.option({ options: BACKEND_KINDS, env: spec.env, summary: `${spec.summary} Default: ${BACKEND_KINDS[0]}.`, helpGroup: group })();
 const stringFlag = (spec: HostOptionSpec) => Flags.string({ env: spec.env, summary: spec.summary, helpGroup: group });
 
 type HostFlagName = (typeof HOST_OPTIONS)[number]['flag'];
