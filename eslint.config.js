@@ -23,6 +23,8 @@ const layers = [
   { files: ['src/host/xen-livepatch/**/*.ts', 'src/host/*.ts'], ignores: ['src/host/runner.ts', 'src/host/local-runner.ts', 'src/host/staging.ts'], banned: ['**/ops/*', '**/audit/*', '**/verify/*', ...UI_AND_CLI], why: 'the host layer does not import the layers above it' },
   // Operations reach the tool only through the Backend, and show progress only through the Reporter.
   { files: ['src/ops/**/*.ts'], banned: [...HOST_INSIDES, 'execa', ...UI_AND_CLI], why: 'src/ops reaches the hypervisor only through the Backend interface, and the UI only through the Reporter' },
+  // Configuration is read by every layer above it: it knows the host options table, nothing else of the host.
+  { files: ['src/config/**/*.ts'], banned: [...HOST_INSIDES, '**/host/backend.js', '**/ops/*', '**/audit/*', '**/verify/*', '**/payload/*', '**/manifest/*', ...UI_AND_CLI, 'execa'], why: 'src/config stands below verify, audit, the manifest and the operations' },
   { files: ['src/verify/**/*.ts', 'src/audit/**/*.ts'], banned: [...HOST_INSIDES, '**/ops/*', '**/manifest/*', ...UI_AND_CLI], why: 'verify and audit use the Backend interface and stay below the manifest, the operations and the UI' },
   // The manifest reads files and judges them with the payload reader and verify's rules; it knows no
   // host, no operation, no journal. ajv stays at build time (scripts/gen-manifest-validator.mjs).
@@ -60,6 +62,7 @@ const layerRules = layers.map(({ files, ignores, banned, why }) => ({
 }));
 
 export default tseslint.config(
+  // The validators are generated from docs/schema/*.schema.json (scripts/gen-*-validator.mjs).
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.work/**', 'src/**/*.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,

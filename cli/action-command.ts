@@ -22,6 +22,8 @@ export abstract class ActionCommand extends HostCommand {
         nodeps: options.nodeps === true,
         skipPreflight: options['skip-preflight'] === true,
         acceptUnverified: options['accept-unverified'] === true,
+        // Only apply and replace bring code into the hypervisor.
+        ...(ctor.action === 'apply' || ctor.action === 'replace' ? { policy: this.signaturePolicy(flags) } : {}),
       }),
     );
     this.log(renderOperation(result));

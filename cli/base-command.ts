@@ -1,14 +1,23 @@
 /**
  * What every xlp command shares: --json, -q, one-line errors with stable exit codes, and no stack
- * traces for anything a user can cause.
+ * traces for anything a user can cause; and the config files, read and checked before the command
+ * does anything, so an invalid one is refused by every command alike (exit 2).
  */
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
+import type { Input, ParserOutput } from '@oclif/core/interfaces';
+import { loadConfigFiles } from '../src/config/load.js';
+import { resolveSettings, type ConfigFile, type Settings } from '../src/config/resolve.js';
+import { boundElsewhere } from '../src/config/settings.js';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
 import { escapeText } from '../src/model/text.js';
 import { jsonDocument } from '../src/ui/json-document.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
 import { reportFailure } from '../src/ui/report-failure.js';
+
+// oclif's own constraints on parsed flags and arguments (its interfaces module does not export them).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Parsed = { [name: string]: any };
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -18,6 +27,32 @@ export abstract class BaseCommand extends Command {
     json: Flags.boolean({ summary: 'Print one JSON document on stdout, errors too (schemaVersion 1); no progress.', helpGroup: 'GLOBAL' }),
     quiet: Flags.boolean({ char: 'q', summary: 'Print no progress on stderr.', helpGroup: 'GLOBAL' }),
   };
+
+  private configFiles: readonly ConfigFile[] = [];
+  /** The flags the command line itself gave (oclif fills the others in from their environment variables). */
+  private given = new Set<string>();
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.configFiles = await loadConfigFiles();
+  }
+
+  protected override async parse<F extends Parsed, B extends Parsed, A extends Parsed>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv);
+    this.given = new Set(parsed.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])));
+    return parsed;
+  }
+
+  /**
+   * The settings of this run: flag > environment > user config > system config > default. Only the
+   * flags the command line gave count as flags here; the settings read the environment themselves,
+   * so each value's source is known.
+   */
+  protected settings(flags: Readonly<Record<string, unknown>>): Settings {
+    const definitions = (this.constructor as { flags?: Record<string, { env?: string }> }).flags ?? {};
+    const given = Object.fromEntries(Object.entries(flags).filter(([name]) => this.given.has(name) && !boundElsewhere(name, definitions[name]?.env)));
+    return resolveSettings({ files: this.configFiles, env: process.env, flags: given });
+  }
 
   protected progressStyle(flags: { quiet: boolean }): ProgressStyle {
     return progressStyle({ quiet: flags.quiet || this.jsonEnabled() });

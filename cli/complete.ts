@@ -17,8 +17,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_OPTIONS } from '../src/host/options.js';
 import { ACTIONS, REQUIRES, type Action } from '../src/model/vocabulary.js';
-import { placesFor } from '../src/paths.js';
-import { openBackend, parseFastList } from './fast-list.js';
+import { openBackend, parseFastList, resolveHost } from './fast-list.js';
 
 interface Flag {
   readonly type: 'boolean' | 'option';
@@ -114,10 +113,11 @@ async function payloadNames(action: Action, words: readonly string[], env: NodeJ
     if (!word.includes('=') && i + 1 < words.length) hostArgs.push(words[++i] as string);
   }
   const request = parseFastList(['list', ...hostArgs], env);
-  if (request === undefined || request.host.host !== undefined) return [];
+  if (request === undefined) return [];
+  const { host, places } = await resolveHost(request.flags, env);
   // A TAB creates nothing: `xlp list` would start a simulated host whose state file is missing.
-  if (request.host.backend === 'sim' && !existsSync(placesFor({ sim: true, simState: request.host.simState }, env).simState ?? '')) return [];
-  const { backend } = await openBackend(request.host, env);
+  if (host.host !== undefined || (host.backend === 'sim' && !existsSync(places.simState ?? ''))) return [];
+  const backend = await openBackend(host, places);
   try {
     return (await backend.list()).filter((payload) => payload.state === REQUIRES[action]).map((payload) => payload.name);
   } finally {

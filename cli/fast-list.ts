@@ -3,16 +3,18 @@
  * (docs/performance.md) when its command line has one of the plain forms below. Anything else (help,
  * an unknown, repeated or malformed flag, an empty environment variable) goes to oclif untouched.
  * The host flags and their environment variables come from the same table as oclif's
- * (src/host/options.ts). Output, errors and exit codes are the ones the oclif command gives: both use
- * listPayloads, renderList and reportFailure, and test/e2e/fast-list.test.ts compares the two paths.
- * XLP_FAST_PATH=0 turns this path off.
+ * (src/host/options.ts), and the config files are read and checked as every oclif command reads
+ * them (src/config/), with the same settings below the flags. Output, errors and exit codes are the
+ * ones the oclif command gives: both use listPayloads, renderList and reportFailure, and
+ * test/e2e/fast-list.test.ts compares the two paths. XLP_FAST_PATH=0 turns this path off.
  */
 import type { Backend } from '../src/host/backend.js';
 import type { Places } from '../src/paths.js';
-import { BACKEND_KINDS, HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
+import { HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
 
 interface FastList {
-  readonly host: HostOptions;
+  /** The host flags the command line gave, by flag name. */
+  readonly flags: Readonly<Record<string, string>>;
   readonly json: boolean;
 }
 
@@ -29,34 +31,42 @@ export function parseFastList(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const spec = BY_FLAG.get(eq < 0 ? arg : arg.slice(0, eq));
     if (spec !== undefined) {
       const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === '' || value.startsWith('-') || values.has(spec.key)) return undefined;
-      values.set(spec.key, value);
+      if (value === undefined || value === '' || value.startsWith('-') || values.has(spec.flag)) return undefined;
+      values.set(spec.flag, value);
     } else if ((arg === '--json' || arg === '--quiet' || arg === '-q') && !booleans.has(arg)) {
       booleans.add(arg);
     } else {
       return undefined;
     }
   }
-  const host: Record<string, string> = {};
   for (const spec of HOST_OPTIONS) {
-    const fromEnv = env[spec.env];
     // oclif reads an empty variable its own way: leave such a command line to it.
-    if (fromEnv === '') return undefined;
-    const value = values.get(spec.key) ?? fromEnv;
-    if (value !== undefined) host[spec.key] = value;
+    if (env[spec.env] === '') return undefined;
   }
   if (env.XLP_CONTENT_TYPE === '') return undefined;
-  const backend = host.backend ?? BACKEND_KINDS[0];
-  if (!isBackendKind(backend)) return undefined;
-  return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', host: { ...host, backend } };
+  // oclif names a backend it does not know in its own words.
+  const backend = values.get('backend') ?? env.XLP_BACKEND;
+  if (backend !== undefined && !isBackendKind(backend)) return undefined;
+  return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', flags: Object.fromEntries(values) };
 }
 
-/** The backend of `host` and this run's places (the sim root, the runtime directory, the locks), as `xlp list` has them. */
-export async function openBackend(host: HostOptions, env: NodeJS.ProcessEnv): Promise<{ backend: Backend; places: Places }> {
-  const [{ connect }, { placesFor }] = await Promise.all([import('../src/host/factory.js'), import('../src/paths.js')]);
-  const places = placesFor({ sim: host.backend === 'sim', simState: host.simState }, env);
-  const backend = await connect({ ...host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
-  return { backend, places };
+/** The host a fast command line names (its flags over the environment over the config files, as every command reads them) and this run's places. */
+export async function resolveHost(flags: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): Promise<{ host: HostOptions; places: Places }> {
+  const [{ loadConfigFiles }, { resolveSettings }, { hostOptionsOf }, { configDirs, placesFor }] = await Promise.all([
+    import('../src/config/load.js'),
+    import('../src/config/resolve.js'),
+    import('../src/config/host-options.js'),
+    import('../src/paths.js'),
+  ]);
+  const settings = resolveSettings({ files: await loadConfigFiles(configDirs(env)), env, flags });
+  const places = placesFor({ sim: settings.get('host.backend').value === 'sim', simState: flags['sim-state'] }, env);
+  return { host: hostOptionsOf(settings, places.simState), places };
+}
+
+/** The backend of a resolved host, as `xlp list` has it. */
+export async function openBackend(host: HostOptions, places: Places): Promise<Backend> {
+  const { connect } = await import('../src/host/factory.js');
+  return connect(host, places);
 }
 
 /** Answers `xlp list` and returns true, or returns false (having done nothing) for oclif to take it. */
@@ -71,7 +81,8 @@ export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEn
     import('../src/ui/json-document.js'),
   ]);
   try {
-    const { backend, places } = await openBackend(request.host, env);
+    const { host, places } = await resolveHost(request.flags, env);
+    const backend = await openBackend(host, places);
     try {
       const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
       process.stdout.write(`${request.json ? jsonDocument(result) : renderList(result)}\n`);

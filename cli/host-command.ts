@@ -4,17 +4,21 @@ import type { Backend } from '../src/host/backend.js';
 import { hostLockHolder } from '../src/audit/host-lock.js';
 import { ExitCode } from '../src/errors.js';
 import { connect } from '../src/host/factory.js';
+import { hostOptionsOf } from '../src/config/host-options.js';
+import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
 import type { BackendKind } from '../src/host/options.js';
 import type { RunHolder } from '../src/model/results.js';
 import { silentReporter, type Reporter } from '../src/model/reporter.js';
 import { Session } from '../src/ops/session.js';
 import { processStopRequests } from '../src/ops/stop-requests.js';
-import { placesFor, type Places } from '../src/paths.js';
+import type { Places } from '../src/paths.js';
 import { ensurePrivateDir } from '../src/util/private-dir.js';
 import { listrReporter } from '../src/ui/listr-reporter.js';
+import { signaturePolicy, type SignaturePolicy } from '../src/verify/policy.js';
 import { PayloadStore } from '../src/verify/store.js';
 import { BaseCommand } from './base-command.js';
-import { hostFlags, hostOptions } from './host-flags.js';
+import { hostFlags } from './host-flags.js';
+import { placesOf } from './places.js';
 
 export { hostFlags };
 
@@ -27,20 +31,15 @@ export const auditLogFlag = {
   }),
 };
 
-/** A day: longer waits are typing mistakes, and a timer cannot hold more than ~24.8 days anyway. */
-const MAX_WAIT_SECONDS = 86_400;
-
-const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
-const DEFAULT_TIMEOUT_SECONDS = 30;
+// The waits have no static default: the config files sit between the environment and the default (src/config/).
 
 /** How long to wait for another xlp: the host lock, and the journal's append lock. */
 export const lockTimeoutFlag = {
   'lock-timeout': Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: DEFAULT_LOCK_TIMEOUT_SECONDS,
     env: 'XLP_LOCK_TIMEOUT',
-    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal.',
+    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal (default: 60).',
     helpGroup: 'AUDIT',
   }),
 };
@@ -49,9 +48,8 @@ export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    default: DEFAULT_TIMEOUT_SECONDS,
     env: 'XLP_TIMEOUT',
-    summary: 'Seconds to wait for a busy hypervisor or an unfinished action.',
+    summary: 'Seconds to wait for a busy hypervisor or an unfinished action (default: 30).',
     helpGroup: 'HOST',
   }),
 };
@@ -67,15 +65,13 @@ export const changeFlags = {
   }),
 };
 
-type HostFlags = { backend: BackendKind; 'sim-state'?: string; 'audit-log'?: string } & Record<string, unknown>;
+type HostFlags = { backend?: BackendKind; 'sim-state'?: string } & Record<string, unknown>;
 interface RunSettings {
   readonly reporter: Reporter;
-  readonly timeoutSeconds: number;
-  readonly lockTimeoutSeconds: number;
   readonly dryRun: boolean;
 }
 
-type SessionFlags = HostFlags & { timeout: number; quiet: boolean; 'lock-timeout': number; 'dry-run': boolean };
+type SessionFlags = HostFlags & { quiet: boolean; 'dry-run': boolean };
 
 export abstract class HostCommand extends BaseCommand {
   /**
@@ -90,12 +86,19 @@ export abstract class HostCommand extends BaseCommand {
 
   /** Every file and directory this run uses, checked before anything is done with them. */
   protected places(flags: HostFlags): Places {
-    return placesFor({ sim: flags.backend === 'sim', simState: flags['sim-state'], auditLog: flags['audit-log'] });
+    return placesOf(this.settings(flags), flags);
   }
 
   protected async connectHost(flags: HostFlags, places = this.places(flags)): Promise<Backend> {
-    this.backend = await connect({ ...hostOptions(flags), ...(places.simState === undefined ? {} : { simState: places.simState }) }, places);
+    this.backend = await connect(hostOptionsOf(this.settings(flags), places.simState), places);
     return this.backend;
+  }
+
+  /** The signature policy of a command that brings code into the hypervisor; settings it overruled are said on stderr, never silently. */
+  protected signaturePolicy(flags: HostFlags): SignaturePolicy {
+    const policy = signaturePolicy(this.settings(flags));
+    for (const sentence of policy.overruled) this.notice(sentence);
+    return policy;
   }
 
   /** The run changing the host right now, if one holds its lock (list and status show it). */
@@ -112,20 +115,21 @@ export abstract class HostCommand extends BaseCommand {
     const style = this.progressStyle(flags);
     const notice = (message: string): void => this.notice(message);
     const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);
-    return this.inSession(flags, { reporter, timeoutSeconds: flags.timeout, lockTimeoutSeconds: flags['lock-timeout'], dryRun: flags['dry-run'] }, body);
+    return this.inSession(flags, { reporter, dryRun: flags['dry-run'] }, body);
   }
 
   /** A dry-run session with no progress shown: what a command that only looks (inspect) asks of the operations. */
   protected rehearse<T>(flags: HostFlags, body: (session: Session) => Promise<T>): Promise<T> {
     const notice = (message: string): void => this.notice(message);
-    return this.inSession(flags, { reporter: silentReporter(notice), timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, lockTimeoutSeconds: DEFAULT_LOCK_TIMEOUT_SECONDS, dryRun: true }, body);
+    return this.inSession(flags, { reporter: silentReporter(notice), dryRun: true }, body);
   }
 
   private async inSession<T>(flags: HostFlags, run: RunSettings, body: (session: Session) => Promise<T>): Promise<T> {
     const places = this.places(flags);
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
-    const journal = createCliAuditSink({ places, lockTimeoutSeconds: run.lockTimeoutSeconds, xlpVersion: this.config.version, note: (message) => this.notice(message) });
+    const settings = this.settings(flags);
+    const journal = createCliAuditSink({ places, settings, lockTimeoutSeconds: settings.get('host.lockTimeout').value, xlpVersion: this.config.version, note: (message) => this.notice(message) });
     // Where payload copies are staged and xlp's record of the host is kept: proven usable before
     // anything is journaled.
     await Promise.all([ensurePrivateDir(places.runtime), ensurePrivateDir(places.records)]);
@@ -133,7 +137,7 @@ export abstract class HostCommand extends BaseCommand {
     const stops = processStopRequests(() => process.exit(ExitCode.INTERRUPTED));
     try {
       const records = new PayloadStore(backend.host, places.records);
-      const session = await Session.open({ backend, journal, records, reporter: run.reporter, stops, timeoutMs: run.timeoutSeconds * 1000, argv: process.argv.slice(2), dryRun: run.dryRun });
+      const session = await Session.open({ backend, journal, records, reporter: run.reporter, stops, timeoutMs: settings.get('host.timeout').value * 1000, argv: process.argv.slice(2), dryRun: run.dryRun });
       try {
         return await body(session);
       } finally {

@@ -1,11 +1,12 @@
 /**
- * Which journal the audit commands read: --audit-log, else the default of the host world named by
- * --backend (the real host's state directory, or the simulated host's own root).
+ * Which journal the audit commands read: the audit.log setting (--audit-log, XLP_AUDIT_LOG, the
+ * config), else the default of the host world named by the backend setting (the real host's state
+ * directory, or the simulated host's own root).
  */
-import { placesFor } from '../src/paths.js';
+import type { Settings } from '../src/config/resolve.js';
 import { auditLogFlag, hostFlags } from './host-command.js';
+import { placesOf } from './places.js';
 
 export const journalFlags = { ...auditLogFlag, backend: hostFlags.backend, 'sim-state': hostFlags['sim-state'] };
 
-export const journalOf = (flags: { backend: string; 'sim-state'?: string; 'audit-log'?: string }): string =>
-  placesFor({ sim: flags.backend === 'sim', simState: flags['sim-state'], auditLog: flags['audit-log'] }).journal;
+export const journalOf = (settings: Settings, flags: { 'sim-state'?: string }): string => placesOf(settings, flags).journal;

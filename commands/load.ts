@@ -24,7 +24,7 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<OperationResult> {
     const { args, flags } = await this.parse(Load);
-    const result = await this.withSession(flags, (session) => loadPayload(session, { file: args.file, name: flags.name, nodeps: flags.nodeps, verify: verifyOptions(flags) }));
+    const result = await this.withSession(flags, (session) => loadPayload(session, { file: args.file, name: flags.name, nodeps: flags.nodeps, verify: verifyOptions(flags, this.signaturePolicy(flags)) }));
     this.log(renderOperation(result));
     return result;
   }

@@ -39,10 +39,11 @@ ${EXIT_CODES_HELP}`;
     if (!isFile && fileOnly !== undefined) {
       throw usageError(`--${fileOnly} applies only when replacing from a file, and there is no file ${JSON.stringify(printable(args.target))}`, 'give the path of the payload file, or drop the flag');
     }
+    const policy = this.signaturePolicy(flags);
     const result = await this.withSession(flags, (session) =>
       isFile
-        ? replaceWithFile(session, { file: args.target, name: flags.name, verify: verifyOptions(flags) })
-        : changePayload(session, 'replace', { name: args.target, skipPreflight: flags['skip-preflight'], acceptUnverified: flags['accept-unverified'] }),
+        ? replaceWithFile(session, { file: args.target, name: flags.name, verify: verifyOptions(flags, policy) })
+        : changePayload(session, 'replace', { name: args.target, skipPreflight: flags['skip-preflight'], acceptUnverified: flags['accept-unverified'], policy }),
     );
     this.log(renderOperation(result));
     return result;

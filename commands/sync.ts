@@ -27,7 +27,7 @@ ${EXIT_CODES_HELP}`;
     const { flags } = await this.parse(Sync);
     const [loaded, saved] = await Promise.all([loadManifest(flags.manifest), flags.plan === undefined ? undefined : readSavedPlan(flags.plan)]);
     const result = await this.withSession(flags, (session) =>
-      syncHost(session, { loaded, ...(flags.unmanaged === undefined ? {} : { unmanaged: flags.unmanaged }), ...(saved === undefined ? {} : { saved }), verify: verifyOptions({ ...flags, 'skip-preflight': false }) }),
+      syncHost(session, { loaded, ...(flags.unmanaged === undefined ? {} : { unmanaged: flags.unmanaged }), ...(saved === undefined ? {} : { saved }), verify: verifyOptions({ ...flags, 'skip-preflight': false }, this.signaturePolicy(flags)) }),
     );
     this.log(renderSync(result));
     return result;

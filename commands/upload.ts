@@ -17,7 +17,7 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<OperationResult> {
     const { args, flags } = await this.parse(Upload);
-    const result = await this.withSession(flags, (session) => uploadPayload(session, { name: args.name, file: args.file, verify: verifyOptions(flags) }));
+    const result = await this.withSession(flags, (session) => uploadPayload(session, { name: args.name, file: args.file, verify: verifyOptions(flags, this.signaturePolicy(flags)) }));
     this.log(renderOperation(result));
     return result;
   }

@@ -23,6 +23,10 @@ function commandFiles(dir) {
   });
 }
 
+// jsonc-parser's main file is a UMD wrapper whose require() calls a bundler cannot follow; its ES
+// module build is the same code, and lets esbuild drop what xlp does not use (formatting, editing).
+const alias = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+
 rmSync(out, { recursive: true, force: true });
 const entryPoints = {
   'oclif-main': join(root, 'cli', 'oclif-main.ts'),
@@ -43,6 +47,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   external: ['typescript', 'ts-node', 'tsx', 'tsx/*'],
   plugins: [yamlEsm],
+  alias,
   // Bundled CommonJS (oclif) needs require() inside an ES module.
   banner: { js: "import { createRequire as __xlpCreateRequire } from 'node:module'; const require = __xlpCreateRequire(import.meta.url);" },
   legalComments: 'none',
@@ -76,6 +81,7 @@ await build({
   target: 'node20',
   external: ['./fast-list.js', './oclif-main.js', './complete.js'],
   plugins: [execaFile, yamlEsm],
+  alias,
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -13,8 +13,9 @@ export const isRoot = (): boolean => process.getuid?.() === 0;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Control characters: never part of a usable path or name. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
+export const CONTROL = /[\x00-\x1f\x7f]/;
 
 /** A path from the environment or a flag: absolute, without control characters, normalised. */
 export function checkedPath(value: string, source: string, what = 'an absolute path'): string {
@@ -55,9 +56,12 @@ export function runtimeDir(env: Env = process.env): string {
   return runtime !== undefined && isAbsolute(runtime) && !CONTROL.test(runtime) ? join(runtime, 'xlp') : join(stateDir(env), 'run');
 }
 
+/** The system's configuration: fixed, so that nothing in the environment can move (and weaken) its policy. */
+export const SYSTEM_CONFIG_DIR = '/etc/xlp';
+
 /** Configuration, lowest precedence first: system, then user. */
-export function configDirs(env: Env = process.env): string[] {
-  return ['/etc/xlp', setting(env, 'XLP_CONFIG_DIR') ?? join(xdg(env, 'XDG_CONFIG_HOME', '.config'), 'xlp')];
+export function configDirs(env: Env = process.env): [string, string] {
+  return [SYSTEM_CONFIG_DIR, setting(env, 'XLP_CONFIG_DIR') ?? join(xdg(env, 'XDG_CONFIG_HOME', '.config'), 'xlp')];
 }
 
 /** The simulated host's own directory: XLP_SIM_ROOT, else the directory of an explicit state file, else a default beside (never inside) the real one. */
@@ -84,7 +88,7 @@ export interface PlaceOptions {
   readonly sim: boolean;
   /** --sim-state (the flag wins over XLP_SIM_STATE). */
   readonly simState?: string;
-  /** --audit-log (the flag wins over XLP_AUDIT_LOG). */
+  /** The journal, when a setting names it (--audit-log, XLP_AUDIT_LOG or the config: src/config/). */
   readonly auditLog?: string;
 }
 
@@ -100,7 +104,7 @@ const DIRECTORY_SETTINGS = ['XLP_DATA_DIR', 'XLP_STATE_DIR', 'XLP_RUNTIME_DIR', 
 
 export function placesFor(options: PlaceOptions, env: Env = process.env): Places {
   for (const name of DIRECTORY_SETTINGS) setting(env, name);
-  const journal = fileSetting(options.auditLog ?? env.XLP_AUDIT_LOG, '--audit-log');
+  const journal = fileSetting(options.auditLog, '--audit-log');
   if (!options.sim) {
     const state = stateDir(env);
     return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env), kept: dataDir(env) };

@@ -33,7 +33,7 @@ ${EXIT_CODES_HELP}`;
     const { flags } = await this.parse(AuditExport);
     const filter = recordFilter(flags);
     const [{ scanJournal, scanTrouble }, { csvHeader, csvRow }] = await Promise.all([import('../../src/audit/journal-reader.js'), import('../../src/audit/csv.js')]);
-    const path = journalOf(flags);
+    const path = journalOf(this.settings(flags), flags);
     const json = this.jsonEnabled();
     const records: StoredRecord[] = [];
     const out: string[] = flags.format === 'csv' ? [csvHeader()] : [];

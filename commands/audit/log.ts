@@ -51,7 +51,7 @@ ${EXIT_CODES_HELP}`;
       import('../../src/ui/audit-render.js'),
       import('../../src/audit/journal-reader.js'),
     ]);
-    const path = journalOf(flags);
+    const path = journalOf(this.settings(flags), flags);
     const history = await readHistory(path);
     const changes = history.changes.filter((change) => matches(filter, change));
     const journal = history.journal.filter((record) => matches(filter, record));

@@ -14,7 +14,7 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<StoredRecord> {
     const { flags } = await this.parse(AuditRecoverTail);
     const { recoverTail } = await import('../../src/audit/journal-commands.js');
-    const options = await journalCommandOptions(flags, this.config.version);
+    const options = await journalCommandOptions(this.settings(flags), flags, this.config.version);
     const record = await recoverTail(options);
     const moved = record.movedAside;
     this.log(`Moved ${moved.bytes} bytes (from byte ${moved.offset}, sha256 ${moved.sha256}) into ${moved.file} beside the journal; journal record ${record.seq} says so.`);

@@ -18,7 +18,7 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<StoredRecord> {
     const { flags } = await this.parse(AuditSeal);
     const { startSeal } = await import('../../src/audit/journal-commands.js');
-    const options = await journalCommandOptions(flags, this.config.version);
+    const options = await journalCommandOptions(this.settings(flags), flags, this.config.version);
     const record = await startSeal(options);
     this.log(`Sealing (${record.method}) starts at journal record ${record.seq}, over the ${record.seq - 1} records before it.`);
     return record;

@@ -24,7 +24,8 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(AuditVerify);
     const [{ verifyJournal }, { renderVerify }] = await Promise.all([import('../../src/audit/verify.js'), import('../../src/ui/audit-render.js')]);
-    const result = await verifyJournal(journalOf(flags), { hmacKeyFile: flags['seal-key'], allowedSigners: flags['allowed-signers'] });
+    const settings = this.settings(flags);
+    const result = await verifyJournal(journalOf(settings, flags), { hmacKeyFile: settings.get('audit.sealKey')?.value, allowedSigners: flags['allowed-signers'] });
     this.log(renderVerify(result));
     if (!result.ok) process.exitCode = ExitCode.AUDIT;
     return result;

@@ -1,8 +1,10 @@
 /**
- * Builds the CLI's audit sink from its flags and environment: where the journal is, where host
- * locks live, sealing (XLP_AUDIT_SEAL_KEY or XLP_AUDIT_SEAL_SSH_KEY) and syslog (XLP_AUDIT_SYSLOG).
+ * Builds the CLI's audit sink from its settings (src/config/: flag > environment > user config >
+ * system config): where the journal is, where host locks live, sealing (audit.sealKey /
+ * XLP_AUDIT_SEAL_KEY or audit.sealSshKey / XLP_AUDIT_SEAL_SSH_KEY) and syslog (audit.syslog /
+ * XLP_AUDIT_SYSLOG).
  */
-import { resolve } from 'node:path';
+import type { Settings } from '../config/resolve.js';
 import type { Places } from '../paths.js';
 import { auditError } from './journal-errors.js';
 import { currentActor } from './identity.js';
@@ -18,24 +20,29 @@ export interface CliSinkOptions {
   readonly lockTimeoutSeconds: number;
   readonly xlpVersion: string;
   readonly note: (message: string) => void;
+  /** Sealing and syslog forwarding. */
+  readonly settings: Settings;
+  /** Who runs xlp (SUDO_USER and the like, for the journal). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function sealConfigFromEnv(env: NodeJS.ProcessEnv): SealConfig | undefined {
-  const hmacKeyFile = env.XLP_AUDIT_SEAL_KEY || undefined;
-  const sshKeyFile = env.XLP_AUDIT_SEAL_SSH_KEY || undefined;
-  if (hmacKeyFile !== undefined && sshKeyFile !== undefined) {
-    throw auditError('audit-config', 'XLP_AUDIT_SEAL_KEY and XLP_AUDIT_SEAL_SSH_KEY are both set', 'seal with one of them');
+/** One seal: two keys set anywhere (even in different places) is a mistake to report, not to settle by precedence. */
+export function sealConfigOf(settings: Settings): SealConfig | undefined {
+  const hmacKey = settings.get('audit.sealKey');
+  const sshKey = settings.get('audit.sealSshKey');
+  if (hmacKey !== undefined && sshKey !== undefined) {
+    throw auditError('audit-config', `both an HMAC seal key (audit.sealKey, from ${hmacKey.source}) and an ssh seal key (audit.sealSshKey, from ${sshKey.source}) are set`, 'seal with one of them');
   }
-  if (hmacKeyFile === undefined && sshKeyFile === undefined) return undefined;
-  return hmacKeyFile !== undefined ? { hmacKeyFile: resolve(hmacKeyFile) } : { sshKeyFile: resolve(sshKeyFile as string) };
+  if (hmacKey !== undefined) return { hmacKeyFile: hmacKey.value };
+  return sshKey === undefined ? undefined : { sshKeyFile: sshKey.value };
 }
 
-function syslogFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+function syslogOf(settings: Settings): string | undefined {
+  const setting = settings.get('audit.syslog');
   try {
-    return syslogPriority(env.XLP_AUDIT_SYSLOG);
+    return syslogPriority(setting?.value);
   } catch (error) {
-    throw auditError('audit-config', (error as Error).message, 'e.g. XLP_AUDIT_SYSLOG=authpriv.notice');
+    throw auditError('audit-config', `${(error as Error).message} (from ${setting?.source})`, 'e.g. XLP_AUDIT_SYSLOG=authpriv.notice');
   }
 }
 
@@ -54,7 +61,7 @@ function journalWriting(options: CliSinkOptions, env: NodeJS.ProcessEnv) {
     journalPath: options.places.journal,
     lockTimeoutMs: options.lockTimeoutSeconds * 1000,
     actor: currentActor(options.xlpVersion, env),
-    seal: sealConfigFromEnv(env),
-    syslogPriority: syslogFromEnv(env),
+    seal: sealConfigOf(options.settings),
+    syslogPriority: syslogOf(options.settings),
   };
 }

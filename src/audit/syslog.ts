@@ -11,7 +11,8 @@ export interface SyslogConfig {
   readonly warn: (message: string) => void;
 }
 
-const PRIORITY = /^(auth|authpriv|daemon|local[0-7]|user|syslog)\.(emerg|alert|crit|err|warning|notice|info|debug)$/;
+/** The priorities xlp forwards with; docs/schema/config.schema.json allows the same (test/unit/config-schema.test.ts). */
+export const PRIORITY = /^(auth|authpriv|daemon|local[0-7]|user|syslog)\.(emerg|alert|crit|err|warning|notice|info|debug)$/;
 
 /** XLP_AUDIT_SYSLOG: unset/off → no forwarding; on/1 → authpriv.notice; a facility.level → that. */
 export function syslogPriority(value: string | undefined): string | undefined {

@@ -14,6 +14,7 @@ import type { OperationResult } from '../model/results.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
 import { fileNameProblem, nameFromFile, validateName } from '../model/payload-name.js';
 import { printable } from '../model/text.js';
+import type { SignaturePolicy } from '../verify/policy.js';
 import type { VerifyOptions } from '../verify/verify-stage.js';
 import type { Session } from './session.js';
 import type { Step, StepEnd } from './step.js';
@@ -48,6 +49,8 @@ export interface ActionRequest {
   readonly acceptUnverified?: boolean;
   /** Health probes to run after an apply; the first that fails reverts it (the change fails with exit 14). */
   readonly probes?: readonly Probe[];
+  /** Whether apply and replace need a payload whose signature xlp verified (src/verify/policy.ts). */
+  readonly policy?: SignaturePolicy;
 }
 
 export function uploadPayload(session: Session, request: FileRequest): Promise<OperationResult> {
@@ -89,7 +92,12 @@ export async function changePayload(session: Session, action: Action, request: A
     if (!listed.some((p) => p.name === name)) throw notLoaded(name, listed);
     try {
       if (action === 'apply' || action === 'replace') {
-        const checks = await preflight(step, action, { nodeps: request.nodeps === true, skipPreflight: request.skipPreflight === true, acceptUnverified: request.acceptUnverified === true });
+        const checks = await preflight(step, action, {
+          nodeps: request.nodeps === true,
+          skipPreflight: request.skipPreflight === true,
+          acceptUnverified: request.acceptUnverified === true,
+          ...(request.policy === undefined ? {} : { policy: request.policy }),
+        });
         const probes = action === 'apply' ? (request.probes ?? []) : [];
         const stage = actionStage(step, action, request.nodeps === true ? { nodeps: true } : {});
         // Probed, the apply is undone when a probe fails.

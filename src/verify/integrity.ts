@@ -2,23 +2,27 @@
  * Is this the payload the operator meant? A --sha256 pin and/or an OpenSSH signature, both checked
  * against the bytes already read (the same bytes that are then staged and uploaded).
  */
-import { ExitCode, XlpError, usageError } from '../errors.js';
+import { ExitCode, XlpError, isXlpError, usageError } from '../errors.js';
 import { SHA256_HEX } from '../model/build-id.js';
 import type { PayloadInfo } from '../payload/types.js';
-import { loadVerifySettings, type VerifyOverrides } from './config.js';
+import { NO_POLICY, type SignaturePolicy } from './policy.js';
 import { verifySignature } from './signature.js';
 
-export interface IntegrityOptions extends VerifyOverrides {
+export interface IntegrityOptions {
   /** Expected sha256 of the file, hex. */
   readonly sha256?: string;
   /** The signature file; default FILE.sig. Giving it asks for verification even when not required. */
   readonly signature?: string;
+  /** Whether signatures are required, against which keys (src/verify/policy.ts); none by default. */
+  readonly policy?: SignaturePolicy;
 }
 
 export interface IntegrityResult {
   /** The allowed-signers principal the signature verified for. */
   readonly signer?: string;
   readonly passed: readonly string[];
+  /** What could have been checked but was not there (no FILE.sig). */
+  readonly unchecked: readonly string[];
   /** Checks a setting asked for that the operator waived on the command line, for the audit journal. */
   readonly skipped: readonly string[];
 }
@@ -33,24 +37,39 @@ export function checkSha256Pin(actual: string, pinned: string): void {
   }
 }
 
+/**
+ * The signature is checked when it is required, when --signature names it, or when an
+ * allowed-signers file was configured or given and FILE.sig is there: a signature that is present
+ * but does not verify is refused whether or not one was required.
+ */
 export async function verifyIntegrity(file: string, bytes: Uint8Array, info: PayloadInfo, options: IntegrityOptions): Promise<IntegrityResult> {
   const passed: string[] = [];
-  const skipped: string[] = [];
   if (options.sha256 !== undefined) {
     checkSha256Pin(info.sha256, options.sha256);
     passed.push('sha256 matches the pin');
   }
-  const settings = await loadVerifySettings(options);
-  if (settings.configured.requireSignature && !settings.requireSignature && options.signature === undefined) {
-    skipped.push(`signature (required by ${settings.configured.from}, waived by --no-require-signature)`);
+  const policy = options.policy ?? NO_POLICY;
+  const signatureFile = options.signature ?? `${file}.sig`;
+  const request = { bytes, signatureFile, allowedSigners: policy.allowedSigners, ...(policy.signer === undefined ? {} : { identity: policy.signer }) };
+  const waived = policy.waiver === undefined ? [] : [policy.waiver];
+  if (policy.required || options.signature !== undefined) {
+    const verified = await verifySignature(request).catch((error: unknown) => {
+      throw policy.required && options.signature === undefined ? requiredBy(error, policy) : error;
+    });
+    return { signer: verified.signer, passed: [...passed, `signature by ${verified.signer} (${signatureFile}${policy.required ? `, required by ${policy.requiredBy}` : ''})`], unchecked: [], skipped: [] };
   }
-  if (!settings.requireSignature && options.signature === undefined) return { passed, skipped };
-  const verified = await verifySignature({
-    bytes,
-    signatureFile: options.signature ?? `${file}.sig`,
-    allowedSigners: settings.allowedSigners,
-    ...(settings.signer === undefined ? {} : { identity: settings.signer }),
+  if (!policy.allowedSignersChosen) return { passed, unchecked: [], skipped: waived };
+  const verified = await verifySignature(request).catch((error: unknown) => {
+    if (isXlpError(error) && error.code === 'signature-missing') return undefined;
+    throw error;
   });
-  passed.push(`signature by ${verified.signer}`);
-  return { signer: verified.signer, passed, skipped };
+  if (verified === undefined) return { passed, unchecked: [`signature: there is no ${signatureFile} (signatures are not required)`], skipped: waived };
+  return { signer: verified.signer, passed: [...passed, `signature by ${verified.signer} (${signatureFile}, allowed signers ${policy.allowedSigners})`], unchecked: [], skipped: [] };
+}
+
+/** A failed required signature says who requires it, and what alone waives it. */
+function requiredBy(error: unknown, policy: SignaturePolicy): unknown {
+  if (!isXlpError(error)) return error;
+  const hint = [error.hint, 'only --no-require-signature waives the requirement (journaled)'].filter((part) => part !== undefined).join('; ');
+  return new XlpError(error.code, error.exitCode, `${error.message} (signatures are required by ${policy.requiredBy})`, { hint, ...(error.detail === undefined ? {} : { detail: error.detail }) });
 }

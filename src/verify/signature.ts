@@ -7,6 +7,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ExitCode, XlpError } from '../errors.js';
+import { readTrustedFile, UntrustedFile } from '../util/trusted-file.js';
 import { inputPath, runSshKeygen } from './ssh-keygen.js';
 
 /** The namespace every xlp signature is made in; a signature made for another purpose never verifies. */
@@ -39,7 +40,7 @@ const failure = (code: string, message: string, hint: string, stderr?: string): 
 
 export async function verifySignature(request: SignatureRequest): Promise<VerifiedSignature> {
   const signature = await readSignature(request.signatureFile);
-  const signers = await readTrustedFile(request.allowedSigners, 'allowed-signers file', MAX_SIGNERS_BYTES);
+  const signers = await readSigners(request.allowedSigners);
   const principals = await findPrincipals(signature, signers);
   const candidates = request.identity === undefined ? principals : principals.filter((p) => p === request.identity);
   for (const principal of candidates) {
@@ -78,30 +79,12 @@ async function readSignature(path: string): Promise<Uint8Array> {
   }
 }
 
-/**
- * A trust anchor is read once and only if nobody but root (or its owner) could have written it: a
- * writable allowed-signers file would let anyone bless their own payload.
- */
-export async function readTrustedFile(path: string, what: string, maxBytes: number): Promise<Uint8Array>;
-export async function readTrustedFile(path: string, what: string, maxBytes: number, missingOk: true): Promise<Uint8Array | undefined>;
-export async function readTrustedFile(path: string, what: string, maxBytes: number, missingOk = false): Promise<Uint8Array | undefined> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
-    if (missingOk && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return undefined;
-    throw failure('signers-unusable', `cannot read the ${what} ${path}: ${error.code ?? error.message}`, `check the path and permissions of the ${what}`);
+/** The allowed-signers file is a trust anchor: one anybody else could have written would let them bless their own payload. */
+async function readSigners(path: string): Promise<Uint8Array> {
+  return readTrustedFile(path, { maxBytes: MAX_SIGNERS_BYTES }).catch((error: unknown) => {
+    if (!(error instanceof UntrustedFile)) throw error;
+    throw failure('signers-unusable', `the allowed-signers file ${error.message}`, error.fix);
   });
-  if (handle === undefined) return undefined;
-  try {
-    const info = await handle.stat();
-    const uid = process.getuid?.();
-    const ownerOk = uid === undefined || info.uid === uid || info.uid === 0;
-    if (!info.isFile() || info.size > maxBytes) throw failure('signers-unusable', `the ${what} ${path} is not a regular file under ${maxBytes} bytes`, 'point the setting at the right file');
-    if (!ownerOk || (info.mode & 0o022) !== 0) {
-      throw failure('signers-unusable', `refusing the ${what} ${path}: it is writable by others or owned by uid ${info.uid}`, `make it owned by root (or you) and not group/world-writable: chmod go-w ${path}`);
-    }
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function findPrincipals(signature: Uint8Array, signers: Uint8Array): Promise<string[]> {

@@ -7,8 +7,8 @@
  *      apply and replace need a payload xlp can vouch for the same way;
  *   4. pre-flight against the host: build-ids (src/verify/preflight.ts).
  * 2 and 4 are skipped only by --skip-preflight, 3 only by --accept-unverified (for apply and
- * replace); what was skipped or could not be checked is returned so the journal and the operator
- * hear about it.
+ * replace), a required signature only by --no-require-signature (src/verify/policy.ts); what was
+ * skipped or could not be checked is returned so the journal and the operator hear about it.
  */
 import { ExitCode, XlpError } from '../errors.js';
 import type { Backend } from '../host/backend.js';
@@ -19,6 +19,7 @@ import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView, type HostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
 import { defectRefusal, problemRefusal } from './payload-refusals.js';
+import { NO_POLICY, type SignaturePolicy } from './policy.js';
 import { runPreflight, type PayloadIds, type PreflightOperation } from './preflight.js';
 import type { PayloadRecord, PayloadRecords } from './store.js';
 
@@ -76,7 +77,7 @@ export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Pro
   if (check.options.skipPreflight === true) {
     // Identity is not a pre-flight check: even unchecked, only the very same bytes count as present.
     const present = existing === undefined ? undefined : identify(check, existing, (await host.records.read()).payloads[check.name]);
-    return { ...base, unchecked: [], skippedChecks: [...integrity.skipped, SKIP_PREFLIGHT], ...(present === undefined ? {} : { present }) };
+    return { ...base, unchecked: [...integrity.unchecked], skippedChecks: [...integrity.skipped, SKIP_PREFLIGHT], ...(present === undefined ? {} : { present }) };
   }
   refuseProblems(check.file, check.info);
   const view = await gatherHostView(host.backend, host.records, check.listed);
@@ -87,10 +88,10 @@ export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Pro
     // A CHECKED copy is applied (or replaces) next: those checks still apply to it.
     const next = present === 'CHECKED' ? THEN[check.operation] : undefined;
     const action = next === undefined ? undefined : runPreflight({ operation: next, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view });
-    return { ...base, passed: [...passed, ...(action?.passed ?? [])], unchecked: [...view.notes, ...(action?.unchecked ?? [])], skippedChecks: [...integrity.skipped], present };
+    return { ...base, passed: [...passed, ...(action?.passed ?? [])], unchecked: [...integrity.unchecked, ...view.notes, ...(action?.unchecked ?? [])], skippedChecks: [...integrity.skipped], present };
   }
   const reports = FRESH[check.operation].map((operation) => runPreflight({ operation, name: check.name, payload: idsOf(check.info), nodeps: check.nodeps, view }));
-  return { ...base, passed: [...passed, ...reports.flatMap((r) => r.passed)], unchecked: [...view.notes, ...reports.flatMap((r) => r.unchecked)], skippedChecks: [...integrity.skipped] };
+  return { ...base, passed: [...passed, ...reports.flatMap((r) => r.passed)], unchecked: [...integrity.unchecked, ...view.notes, ...reports.flatMap((r) => r.unchecked)], skippedChecks: [...integrity.skipped] };
 }
 
 /** The loaded payload is this file when xlp's (reconciled, uncontradicted) record has its sha256; anything else is refused. */
@@ -121,6 +122,8 @@ export interface ActionCheck {
   readonly skipPreflight: boolean;
   /** Apply or replace a payload xlp cannot vouch for (recorded as a skipped check). */
   readonly acceptUnverified: boolean;
+  /** Whether the payload must carry a signature xlp verified when it uploaded it; none by default. */
+  readonly policy?: SignaturePolicy;
 }
 
 export async function verifyAction(host: HostAccess, check: ActionCheck): Promise<VerifyOutcome> {
@@ -132,15 +135,42 @@ export async function verifyAction(host: HostAccess, check: ActionCheck): Promis
   if (check.skipPreflight) return { ...vouch, skippedChecks: [...vouch.skippedChecks, SKIP_PREFLIGHT] };
   const known = view.known.get(check.name);
   const report = runPreflight({ operation: check.operation, name: check.name, ...(known === undefined ? {} : { payload: known }), nodeps: check.nodeps, view });
-  return { passed: [...vouch.passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks: vouch.skippedChecks };
+  return { ...withSigner(vouch.signer), passed: [...vouch.passed, ...report.passed], unchecked: [...view.notes, ...report.unchecked], skippedChecks: vouch.skippedChecks };
 }
 
 /** The bytes about to be applied must be bytes xlp uploaded and verified, or the operator must say so. */
 function vouchFor(view: HostView, check: ActionCheck, listed: PayloadStatus): VerifyOutcome {
   const record = view.vouched.get(check.name);
-  if (record !== undefined) return { ...withSigner(record.signer), passed: [`${check.name} holds the bytes xlp uploaded (sha256 ${record.sha256})`], unchecked: [], skippedChecks: [] };
-  if (check.acceptUnverified) return { passed: [], unchecked: [], skippedChecks: [`${ACCEPT_UNVERIFIED}: ${check.operation} of ${check.name}, whose bytes xlp did not upload`] };
-  throw unverified(check.name, listed, 'xlp did not upload it (or its record no longer matches the hypervisor), so the bytes it would apply were never verified', `unload it and load the payload file with xlp, or pass ${ACCEPT_UNVERIFIED} to ${check.operation} it anyway (journaled)`);
+  const policy = check.policy ?? NO_POLICY;
+  if (record !== undefined) {
+    const vouched = { ...withSigner(record.signer), passed: [`${check.name} holds the bytes xlp uploaded (sha256 ${record.sha256})`], unchecked: [], skippedChecks: [] };
+    return signedEnough(vouched, check, policy, record.signer, 'xlp uploaded it without verifying a signature');
+  }
+  if (!check.acceptUnverified) {
+    const also = policy.required ? ` and --no-require-signature (signatures are required by ${policy.requiredBy})` : '';
+    throw unverified(check.name, listed, 'xlp did not upload it (or its record no longer matches the hypervisor), so the bytes it would apply were never verified', `unload it and load the payload file with xlp, or pass ${ACCEPT_UNVERIFIED}${also} to ${check.operation} it anyway (journaled)`);
+  }
+  const accepted = { passed: [], unchecked: [], skippedChecks: [`${ACCEPT_UNVERIFIED}: ${check.operation} of ${check.name}, whose bytes xlp did not upload`] };
+  return signedEnough(accepted, check, policy, undefined, 'xlp did not upload it, so no signature of its bytes was verified');
+}
+
+/**
+ * Under a signature requirement, the payload must be one whose signature xlp verified when it
+ * uploaded it (by the required signer, if one is set); --no-require-signature waives that, journaled
+ * only where it let through a payload without one.
+ */
+function signedEnough(outcome: VerifyOutcome, check: ActionCheck, policy: SignaturePolicy, signer: string | undefined, why: string): VerifyOutcome {
+  if (!policy.required) {
+    const waived = policy.waiver !== undefined && signer === undefined;
+    return waived ? { ...outcome, skippedChecks: [...outcome.skippedChecks, policy.waiver as string] } : outcome;
+  }
+  if (signer !== undefined && (policy.signer === undefined || policy.signer === signer)) {
+    return { ...outcome, passed: [...outcome.passed, `signature by ${signer}, verified when xlp uploaded it (required by ${policy.requiredBy})`] };
+  }
+  const problem = signer === undefined ? why : `it was signed by ${signer}, not by the required signer ${policy.signer}`;
+  throw new XlpError('signature-unverified', ExitCode.INVALID_PAYLOAD, `${check.name} has no verified signature: ${problem} (signatures are required by ${policy.requiredBy})`, {
+    hint: `unload it and load its signed file with xlp, or pass --no-require-signature to ${check.operation} it anyway (journaled)`,
+  });
 }
 
 /** The record xlp keeps of a payload it uploaded. */

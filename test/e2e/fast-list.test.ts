@@ -3,6 +3,7 @@
  * byte for byte what the oclif command answers (XLP_FAST_PATH=0 forces that one): stdout, stderr
  * and exit code, for successes and failures, text and JSON.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFastList } from '../../cli/fast-list.js';
@@ -16,9 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => sim.remove());
 
-async function bothPaths(args: string[], env: Record<string, string> = {}) {
-  const fast = await runXlp(args, { ...sim.env, ...env });
-  const oclif = await runXlp(args, { ...sim.env, ...env, XLP_FAST_PATH: '0' });
+async function bothPaths(args: string[], env: Record<string, string> = {}, base = sim.env) {
+  const fast = await runXlp(args, { ...base, ...env });
+  const oclif = await runXlp(args, { ...base, ...env, XLP_FAST_PATH: '0' });
   return { fast, oclif };
 }
 
@@ -66,13 +67,38 @@ describe('xlp list, fast path against oclif', () => {
   });
 });
 
+describe('xlp list, fast path against oclif, with a config file', () => {
+  it('takes its settings from the config the same way, and refuses a bad one the same way', async () => {
+    await sim.reset();
+    const dir = join(sim.home, 'list-config');
+    await mkdir(dir, { mode: 0o700 });
+    // No XLP_BACKEND: the backend comes from the config.
+    const env: Record<string, string> = { ...sim.env, XLP_CONFIG_DIR: dir };
+    delete env.XLP_BACKEND;
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ host: { backend: 'sim' } }), { mode: 0o600 });
+    const fromConfig = await bothPaths(['list', '--json'], {}, env);
+    expect(fromConfig.fast).toEqual(fromConfig.oclif);
+    expect(fromConfig.fast.exitCode).toBe(0);
+    // The environment is above the config: no real xen-livepatch here (exit 3), on both paths.
+    const fromEnv = await bothPaths(['list'], { XLP_BACKEND: 'xen-livepatch' }, env);
+    expect(fromEnv.fast).toEqual(fromEnv.oclif);
+    expect(fromEnv.fast.exitCode).toBe(3);
+    await writeFile(join(dir, 'config.json'), '{"host": {"backend": "kvm"}}');
+    for (const args of [['list'], ['list', '--json']]) {
+      const invalid = await bothPaths(args, {}, env);
+      expect(invalid.fast).toEqual(invalid.oclif);
+      expect(invalid.fast.exitCode).toBe(2);
+    }
+  });
+});
+
 describe('which command lines the fast path takes', () => {
   const env = {};
-  it('takes plain list invocations, with flags in either form and env defaults', () => {
-    expect(parseFastList(['list'], env)?.host.backend).toBe('xen-livepatch');
-    expect(parseFastList(['list', '--backend', 'sim', '--json'], env)).toMatchObject({ json: true, host: { backend: 'sim' } });
-    expect(parseFastList(['list', '--sim-state=/x/s.json', '-q'], { XLP_BACKEND: 'sim' })).toMatchObject({ json: false, host: { backend: 'sim', simState: '/x/s.json' } });
-    expect(parseFastList(['list', '--host', 'root@dom0'], { XLP_HOST: 'other' })?.host.host).toBe('root@dom0');
+  it('takes plain list invocations, with flags in either form (the settings below them are read as the oclif commands read them)', () => {
+    expect(parseFastList(['list'], env)).toEqual({ json: false, flags: {} });
+    expect(parseFastList(['list', '--backend', 'sim', '--json'], env)).toEqual({ json: true, flags: { backend: 'sim' } });
+    expect(parseFastList(['list', '--sim-state=/x/s.json', '-q'], { XLP_BACKEND: 'sim' })).toEqual({ json: false, flags: { 'sim-state': '/x/s.json' } });
+    expect(parseFastList(['list', '--host', 'root@dom0'], { XLP_HOST: 'other' })?.flags.host).toBe('root@dom0');
   });
 
   it('leaves everything else to oclif', () => {

@@ -43,7 +43,8 @@ const pkg = (): { version: string; man: string[]; files: string[]; private?: boo
 const EXACT = ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'bin/sim/xen-livepatch', 'bin/sim/xl', 'oclif.manifest.json', 'scripts/mkpayload.sh'];
 const PATTERNS: Array<[RegExp, string]> = [
   [/^dist\/bundle\/.+\.js$/, 'dist/bundle'],
-  [/^docs\/(?:[^/]+\.md|schema\/[^/]+\.schema\.json)$/, 'docs'],
+  // The documents, and the config schema for editors and users (docs/schema/).
+  [/^docs\/([^/]+\.md|schema\/[^/]+\.schema\.json)$/, 'docs'],
   [/^man\/man1\/xlp(-[a-z0-9-]+)?\.1$/, 'man'],
   [/^scripts\/payload-src\/[^/]+\.[ch]$/, 'scripts/payload-src'],
 ];

@@ -34,7 +34,7 @@ export function runStep(session: Session, step: PlanStep, sources: StepSources):
       });
     }
     case 'apply':
-      return changePayload(session, 'apply', { name: step.name, probes: wanted?.probes ?? [] });
+      return changePayload(session, 'apply', { name: step.name, probes: wanted?.probes ?? [], ...(sources.verify.policy === undefined ? {} : { policy: sources.verify.policy }) });
     case 'revert':
     case 'unload':
       return changePayload(session, step.action, { name: step.name });

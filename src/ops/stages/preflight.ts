@@ -1,4 +1,5 @@
 /** Pre-flight of apply and replace: the payload must be one xlp can vouch for, and Xen's build-id checks must pass. */
+import type { SignaturePolicy } from '../../verify/policy.js';
 import { verifyAction, type VerifyOutcome } from '../../verify/verify-stage.js';
 import type { Step } from '../step.js';
 import { intentFacts, noteChecks } from './checks.js';
@@ -7,6 +8,7 @@ export interface ActionChecks {
   readonly nodeps: boolean;
   readonly skipPreflight: boolean;
   readonly acceptUnverified: boolean;
+  readonly policy?: SignaturePolicy;
 }
 
 export function preflight(step: Step, operation: 'apply' | 'replace', request: ActionChecks): Promise<VerifyOutcome> {
