@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the template of the dom0's persistent disk (versions whose row in lib.sh has XEN_VM_DISK_MB):
+# Builds the template of the dom0's persistent disk (versions whose row in lib.sh has XEN_VM_DISK_MB; for
+# the others it does nothing):
 # an ext4 image made without mounting anything (mkfs.ext4 -d), holding
 #   etc/xlp/, var/lib/xlp/ (0700), etc/systemd/system/, var/log/   bound at the same paths in dom0
 #   usr/bin/node, usr/share/nodejs and their libraries            the distribution's Node.js (XEN_VM_DISK_FILES)
@@ -16,7 +17,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-[[ -n $XEN_VM_DISK_MB ]] || die "the Xen $XLP_XEN_VERSION VM has no persistent disk (XEN_VM_DISK_MB in lib.sh)"
+if [[ -z $XEN_VM_DISK_MB ]]; then
+  log "the Xen $XLP_XEN_VERSION VM has no persistent disk (XEN_VM_DISK_MB in lib.sh): nothing to build"
+  exit 0
+fi
 [[ -f $XEN_VM_DIR/fetch.stamp ]] || die "no fetched packages in $XEN_VM_DIR: run scripts/xen-vm/fetch.sh first"
 command -v mkfs.ext4 >/dev/null || die 'mkfs.ext4 is missing: run scripts/xen-vm/fetch.sh as root (it installs e2fsprogs)'
 [[ -f $XEN_VM_REPO/dist/bundle/main.js && -f $XEN_VM_REPO/oclif.manifest.json ]] || die 'xlp is not built: run "npm run build" first'
