@@ -9,7 +9,8 @@
 #   --fresh            start a new session: a new copy of the disk template, the console logs cleared
 #                      (without it the session's disk is kept; a missing one is made fresh)
 #   --dom0-args ARGS   more dom0 kernel command-line arguments for this boot only, e.g. 'xlp.enable=0'
-# Usage: boot.sh [--xen 4.17|4.20] [--fresh] [--dom0-args ARGS] [--port N] [--lifetime SECONDS] [--wait SECONDS]
+#   --no-wait          return once QEMU runs, without waiting for dom0 (XEN_VM_BOOT_SECONDS is then empty)
+# Usage: boot.sh [--xen 4.17|4.20] [--fresh] [--dom0-args ARGS] [--no-wait] [--port N] [--lifetime SECONDS] [--wait SECONDS]
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +21,7 @@ lifetime=1800  # QEMU is killed by timeout after this, whatever happens to the c
 wait_seconds=$((180 + XEN_VM_UNIT_TIMEOUT))
 fresh=''
 dom0_args=''
+no_wait=''
 while (($#)); do
   case $1 in
     --port) port=$2; shift 2 ;;
@@ -27,7 +29,8 @@ while (($#)); do
     --wait) wait_seconds=$2; shift 2 ;;
     --fresh) fresh=1; shift ;;
     --dom0-args) dom0_args=$2; shift 2 ;;
-    *) die "unknown argument $1 (usage: boot.sh [--xen 4.17|4.20] [--fresh] [--dom0-args ARGS] [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
+    --no-wait) no_wait=1; shift ;;
+    *) die "unknown argument $1 (usage: boot.sh [--xen 4.17|4.20] [--fresh] [--dom0-args ARGS] [--no-wait] [--port N] [--lifetime SECONDS] [--wait SECONDS])" ;;
   esac
 done
 
@@ -114,21 +117,6 @@ done
 qemu_alive || die "QEMU did not start: $(tail -n 5 "$CONSOLE")"
 QEMU_PID=$(cat "$XEN_VM_RUN/qemu.pid")
 
-deadline=$(( $(date +%s) + wait_seconds ))
-until grep -q "^$XEN_VM_READY_MARKER" "$CONSOLE"; do
-  if ! qemu_alive; then
-    tail -n 40 "$CONSOLE" >&2
-    die "QEMU exited before dom0 was ready (console: $CONSOLE)"
-  fi
-  if (( $(date +%s) > deadline )); then
-    tail -n 40 "$CONSOLE" >&2
-    kill "$QEMU_PID" 2>/dev/null || true
-    die "dom0 not ready after ${wait_seconds}s (console: $CONSOLE)"
-  fi
-  sleep 0.2
-done
-boot_seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-
 q() { printf '"%s"' "$1"; }
 cat > "$XEN_VM_RUN/ssh_config" <<CONFIG
 Host xlp-xen-vm 127.0.0.1
@@ -151,6 +139,24 @@ Host xlp-xen-vm 127.0.0.1
 CONFIG
 chmod 0600 "$XEN_VM_RUN/ssh_config"
 
+boot_seconds=''
+if [[ -z $no_wait ]]; then
+  deadline=$(( $(date +%s) + wait_seconds ))
+  until grep -q "^$XEN_VM_READY_MARKER" "$CONSOLE"; do
+    if ! qemu_alive; then
+      tail -n 40 "$CONSOLE" >&2
+      die "QEMU exited before dom0 was ready (console: $CONSOLE)"
+    fi
+    if (( $(date +%s) > deadline )); then
+      tail -n 40 "$CONSOLE" >&2
+      kill "$QEMU_PID" 2>/dev/null || true
+      die "dom0 not ready after ${wait_seconds}s (console: $CONSOLE)"
+    fi
+    sleep 0.2
+  done
+  boot_seconds=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+fi
+
 {
   printf 'XEN_VM_XEN=%s\n' "$XLP_XEN_VERSION"
   printf 'XEN_VM_PORT=%s\n' "$use_port"
@@ -163,4 +169,8 @@ chmod 0600 "$XEN_VM_RUN/ssh_config"
   printf 'XEN_VM_DISK=%s\n' "$DISK"
   printf 'XEN_VM_DOM0_CMDLINE=%s\n' "$DOM0_CMDLINE"
 } | tee "$XEN_VM_RUN/vm.env"
-log "dom0 ready after ${boot_seconds}s on 127.0.0.1:$use_port (QEMU pid $QEMU_PID, boot $boot_number of the session)"
+if [[ -n $no_wait ]]; then
+  log "QEMU started on 127.0.0.1:$use_port (pid $QEMU_PID, boot $boot_number of the session); not waiting for dom0"
+else
+  log "dom0 ready after ${boot_seconds}s on 127.0.0.1:$use_port (QEMU pid $QEMU_PID, boot $boot_number of the session)"
+fi

@@ -28,7 +28,14 @@ const UNIT_PREFIX = 'xlp-boot-unit: ';
 export interface RebootOptions {
   /** Kill QEMU (SIGKILL) instead of `poweroff` in dom0: what dom0 had not written to the disk is lost. */
   readonly crash?: boolean;
-  /** More dom0 kernel command-line arguments, for the next boot only, e.g. 'xlp.enable=0'. */
+  /**
+   * A crash in the middle of the next boot: QEMU is killed as soon as a line of that boot's console
+   * matches this extended regular expression (grep -E), e.g. one the boot unit prints after an apply
+   * (`xlp-boot-unit: [|] applied`), and started once more. The returned record is the boot after it;
+   * `crashedBoot` names the crashed one. Refused (QEMU killed, an error) if dom0 gets ready first.
+   */
+  readonly crashAt?: string;
+  /** More dom0 kernel command-line arguments for the boots this reboot starts (not later ones), e.g. 'xlp.enable=0'. */
   readonly dom0Args?: string;
 }
 
@@ -37,13 +44,14 @@ export async function rebootVm(vm: XenVm, options: RebootOptions = {}): Promise<
   if (vm.disk === undefined) throw new Error(`Xen ${vm.series}'s VM has no persistent disk: a reboot would lose nothing and prove nothing`);
   const args = ['--xen', vm.series];
   if (options.crash === true) args.push('--crash');
+  if (options.crashAt !== undefined) args.push('--crash-at', options.crashAt);
   if (options.dom0Args !== undefined) args.push('--dom0-args', options.dom0Args);
   const { stdout } = await execa('bash', [join(SCRIPTS, 'reboot.sh'), ...args], { stderr: 'inherit', stdin: 'ignore', timeout: 900_000 });
   return bootRecord(parseVmEnv(stdout));
 }
 
-/** One boot's serial console log, carriage returns removed. */
-export async function readConsole(boot: BootRecord): Promise<string> {
+/** One boot's serial console log (a BootRecord's, or a crashed boot's), carriage returns removed. */
+export async function readConsole(boot: { readonly console: string }): Promise<string> {
   return (await readFile(boot.console, 'utf8')).replace(/\r/g, '');
 }
 

@@ -37,6 +37,13 @@ ExecStart=/bin/sh -c 'echo "$MARKER $(cat /proc/sys/kernel/random/boot_id)"; ech
 WantedBy=multi-user.target
 `;
 
+// Opens a "window" (a file on the disk, synced) and stays in it for a minute; the boot after a crash in
+// the window finds the file: a stand-in for xlp's crash guard after an apply.
+const WINDOW_UNIT = `[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'if [ -e /var/lib/xlp/probe-window ]; then echo "the previous boot crashed in the window"; rm /var/lib/xlp/probe-window; else touch /var/lib/xlp/probe-window; sync; echo "window open"; sleep 60; rm /var/lib/xlp/probe-window; echo "window closed"; fi'
+`;
+
 const HANGING_UNIT = `[Service]
 Type=oneshot
 TimeoutStartSec=5s
@@ -116,23 +123,37 @@ describe.skipIf(isSkip(vmOrSkip) || noDisk)(`the boot VM of real ${xenLabel(vmOr
     expect(await dom0('cat /var/lib/xlp/unit-ran')).toBe('ran\n');
   });
 
-  it('keeps what dom0 synced across a crash (QEMU killed), and passes extra dom0 kernel arguments to that boot', { timeout: LONG }, async () => {
+  it('keeps what dom0 synced across crashes (QEMU killed, also in the middle of a boot), and passes extra dom0 kernel arguments', { timeout: LONG }, async () => {
     const token = randomUUID();
+    await writeDom0File(vm, BOOT_UNIT, WINDOW_UNIT);
     await dom0(`echo ${token} > /var/lib/xlp/probe-crash && sync`);
 
-    const boot = await reboot('crash restart', { crash: true, dom0Args: 'xlp.enable=0' });
+    // Killed while up; the next boot is killed in its unit's window; the one after comes up.
+    const boot = await reboot('crash restart, then a crash in the boot unit', { crash: true, crashAt: 'xlp-boot-unit: [|] window open', dom0Args: 'xlp.enable=0' });
     expect(boot.shutdown).toBe('crash');
     expect(await readConsole(previous)).not.toContain('dom0-init: poweroff');
+    const crashed = boot.crashedBoot;
+    if (crashed === undefined) throw new Error('reboot.sh reported no crashed boot');
+    timings.push(`a boot killed in its unit ${crashed.afterSeconds} s after QEMU started`);
+    expect(crashed.number).toBe(previous.number + 1);
+    expect(boot.number).toBe(crashed.number + 1);
     previous = boot;
+    const [window] = unitRuns(await readConsole(crashed));
+    expect(window?.output).toEqual(['window open']);
+    expect(window?.result).toBeUndefined();
+    expect(await readConsole(crashed)).not.toContain('XLP-DOM0-READY');
+
     expect((await dom0('cat /var/lib/xlp/probe-crash')).trim()).toBe(token);
+    const [after] = unitRuns(await readConsole(boot));
+    expect(after).toMatchObject({ bootId: await bootId(), output: ['the previous boot crashed in the window'], exitCode: 0 });
+    // The log file on the disk kept the crashed boot's run, cut off where the crash came.
+    const logged = unitRuns(await dom0(`cat ${BOOT_UNIT_LOG}`)).slice(-2);
+    expect(logged.map((run) => run.result === undefined)).toEqual([true, false]);
+
+    // The extra arguments reached both boots' kernels.
     expect((await dom0('cat /proc/cmdline')).trim().split(' ')).toContain('xlp.enable=0');
     expect(boot.dom0Cmdline.split(' ')).toContain('xlp.enable=0');
-
-    // The unit ran again: the log file now has both boots' runs.
-    const runs = unitRuns(await dom0(`cat ${BOOT_UNIT_LOG}`));
-    expect(runs.map((run) => run.bootId)).toEqual([expect.any(String), await bootId()]);
-    expect(runs[0]?.bootId).not.toBe(runs[1]?.bootId);
-    expect(await dom0('cat /var/lib/xlp/unit-ran')).toBe('ran\nran\n');
+    expect(await readConsole(crashed)).toMatch(/^dom0-init: command line: .* xlp\.enable=0$/m);
   });
 
   it("completes the boot when the unit's command hangs: its process group killed at TimeoutStartSec", { timeout: LONG }, async () => {

@@ -19,6 +19,8 @@ export interface BootRecord {
   readonly downSeconds?: number;
   /** For a reboot: from the request to dom0 ready again, seconds. */
   readonly rebootSeconds?: number;
+  /** For a reboot with `crashAt`: the boot before this one, killed when its console showed the line. */
+  readonly crashedBoot?: { readonly number: number; readonly console: string; readonly afterSeconds: number };
 }
 
 export function parseVmEnv(stdout: string): Record<string, string> {
@@ -45,5 +47,14 @@ export function bootRecord(env: Record<string, string>): BootRecord {
     ...(shutdown === 'graceful' || shutdown === 'crash' ? { shutdown } : {}),
     ...(env.XEN_VM_DOWN_SECONDS === undefined ? {} : { downSeconds: Number(env.XEN_VM_DOWN_SECONDS) }),
     ...(env.XEN_VM_REBOOT_SECONDS === undefined ? {} : { rebootSeconds: Number(env.XEN_VM_REBOOT_SECONDS) }),
+    ...(env.XEN_VM_CRASHED_CONSOLE === undefined
+      ? {}
+      : {
+          crashedBoot: {
+            number: Number(env.XEN_VM_CRASHED_BOOT_NUMBER),
+            console: env.XEN_VM_CRASHED_CONSOLE,
+            afterSeconds: Number(env.XEN_VM_CRASHED_AFTER_SECONDS),
+          },
+        }),
   };
 }
