@@ -5,6 +5,7 @@
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
+import { escapeText, jsonText } from '../src/model/text.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
 import { reportFailure } from '../src/ui/report-failure.js';
 
@@ -21,7 +22,20 @@ export abstract class BaseCommand extends Command {
 
   /** A message for the operator on stderr, whatever the output mode (an interrupt acknowledged, a lock waited for). */
   protected notice(message: string): void {
-    process.stderr.write(`xlp: ${message}\n`);
+    process.stderr.write(`xlp: ${escapeText(message)}\n`);
+  }
+
+  /**
+   * Text for people: each line escaped (src/model/text.ts). The renderings escape every untrusted
+   * field already; this is the second line of defence, so nothing can reach a terminal raw.
+   */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(message.split('\n').map(escapeText).join('\n'), ...args);
+  }
+
+  /** JSON for machines, with the characters JSON.stringify leaves raw escaped too. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${jsonText(json)}\n`);
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {

@@ -53,20 +53,21 @@ export function parseFastList(argv: readonly string[], env: NodeJS.ProcessEnv): 
 export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   const request = env.XLP_FAST_PATH === '0' ? undefined : parseFastList(argv, env);
   if (request === undefined) return false;
-  const [{ connect }, { listPayloads }, { renderList }, { reportFailure }, { placesFor }, { hostLockHolder }] = await Promise.all([
+  const [{ connect }, { listPayloads }, { renderList }, { reportFailure }, { placesFor }, { hostLockHolder }, { jsonText }] = await Promise.all([
     import('../src/host/factory.js'),
     import('../src/ops/list.js'),
     import('../src/ui/render.js'),
     import('../src/ui/report-failure.js'),
     import('../src/paths.js'),
     import('../src/audit/host-lock.js'),
+    import('../src/model/text.js'),
   ]);
   try {
     const places = placesFor({ sim: request.host.backend === 'sim', simState: request.host.simState }, env);
     const backend = await connect({ ...request.host, ...(places.simState === undefined ? {} : { simState: places.simState }) }, places.runtime);
     try {
       const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
-      process.stdout.write(`${request.json ? JSON.stringify(result, null, 2) : renderList(result)}\n`);
+      process.stdout.write(`${request.json ? jsonText(result) : renderList(result)}\n`);
     } finally {
       await backend.close();
     }

@@ -91,8 +91,9 @@ export abstract class HostCommand extends BaseCommand {
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
     const { createCliAuditSink } = await import('../src/audit/configure.js');
     const journal = createCliAuditSink({ places, lockTimeoutSeconds: flags['lock-timeout'], xlpVersion: this.config.version, note: notice });
-    // Where payload copies will be staged: proven usable before anything is journaled.
-    await ensurePrivateDir(places.runtime);
+    // Where payload copies are staged and xlp's record of the host is kept: proven usable before
+    // anything is journaled.
+    await Promise.all([ensurePrivateDir(places.runtime), ensurePrivateDir(places.records)]);
     const backend = await this.connectHost(flags, places);
     const style = this.progressStyle(flags);
     const reporter = style === 'silent' ? silentReporter(notice) : listrReporter(style, notice);

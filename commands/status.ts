@@ -1,6 +1,7 @@
 import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
 import { auditLogFlag, HostCommand, hostFlags } from '../cli/host-command.js';
 import type { StatusResult } from '../src/audit/status.js';
+import { PayloadStore } from '../src/verify/store.js';
 
 export default class Status extends HostCommand {
   static override summary = 'Show what is patched on the host, where it came from, and what does not add up.';
@@ -16,7 +17,12 @@ ${EXIT_CODES_HELP}`;
     const backend = await this.connectHost(flags, places);
     const [{ hostStatus }, { renderStatus }] = await Promise.all([import('../src/audit/status.js'), import('../src/ui/audit-render.js')]);
     const running = await this.runInProgress(places, backend);
-    const result = await hostStatus(backend.host, await backend.list(), places.journal, running);
+    const live = await backend.list();
+    // Read-only: xlp's record as it is, cut to what is loaded (no build-id from the hypervisor to reconcile with).
+    const record = await new PayloadStore(backend.host, places.records).read().catch(() => undefined);
+    // A record that cannot be read vouches for nothing.
+    const vouched = new Map(Object.entries(record?.payloads ?? {}).map(([name, r]) => [name, r.sha256]));
+    const result = await hostStatus(backend.host, live, places.journal, vouched, running);
     this.log(renderStatus(result));
     return result;
   }

@@ -72,3 +72,33 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The simulator's two fake tools (bin/sim/xen-livepatch, bin/sim/xl: docs/simulator.md), each one
+// file of its own, so that they run from the published package, which has no tsc output (dist/src).
+const fakes = { 'sim/xen-livepatch': ['fake-xen-livepatch', 'runFakeXenLivepatch'], 'sim/xl': ['fake-xl', 'runFakeXl'] };
+const fakeEntries = {
+  name: 'sim-fake-entries',
+  setup: (b) => {
+    b.onResolve({ filter: /^xlp-fake:/ }, (args) => ({ path: args.path.slice('xlp-fake:'.length), namespace: 'xlp-fake' }));
+    b.onLoad({ filter: /.*/, namespace: 'xlp-fake' }, ({ path }) => {
+      const [module, run] = fakes[path];
+      const contents = [
+        "import { runFakeAsProcess } from './src/host/sim/process-main.js';",
+        `import { ${run} } from './src/host/sim/${module}.js';`,
+        `await runFakeAsProcess(${run});`,
+      ].join('\n');
+      return { contents, resolveDir: root, loader: 'ts' };
+    });
+  },
+};
+await build({
+  entryPoints: Object.fromEntries(Object.keys(fakes).map((name) => [name, `xlp-fake:${name}`])),
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [fakeEntries],
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -75,6 +75,8 @@ export interface RecoveryRecord extends Chained, Actor {
   readonly lockTakenOverFrom: RunHolder;
   readonly resolved: readonly Resolution[];
   readonly stateNow?: readonly PayloadStatus[];
+  /** What the dead run had left behind and this run removed: staged copies, an ssh control directory. */
+  readonly leftoversRemoved?: readonly string[];
 }
 
 /** Bytes `xlp audit recover-tail` took out of the journal, and the file beside it that now holds them. */

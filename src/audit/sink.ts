@@ -94,7 +94,21 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
       options.note(`interrupted ${change.operation} of ${change.name} (journal record ${change.seq}, pid ${change.pid}): ${judgement.verdict}, ${judgement.explanation}`);
       return { intent: change.seq, operation: change.operation, name: change.name, pid: change.pid, ...judgement };
     });
-    await journal.append({ type: 'recovery', time: now(), host: request.host, ...options.actor, lockTakenOverFrom: from, resolved, ...(live === undefined ? {} : { stateNow: live }) });
+    const removed = from.run === undefined || request.leftovers === undefined ? [] : await request.leftovers(from.run).catch((error: unknown) => {
+      options.note(`could not remove what pid ${from.pid} left behind: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    });
+    if (removed.length > 0) options.note(`removed what pid ${from.pid} left behind: ${removed.join(', ')}`);
+    await journal.append({
+      type: 'recovery',
+      time: now(),
+      host: request.host,
+      ...options.actor,
+      lockTakenOverFrom: from,
+      resolved,
+      ...(live === undefined ? {} : { stateNow: live }),
+      ...(removed.length === 0 ? {} : { leftoversRemoved: removed }),
+    });
   };
 
   return { begin, hold };

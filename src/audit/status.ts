@@ -24,6 +24,8 @@ export interface StatusPayload extends PayloadView {
   readonly advisories: { readonly xsa: readonly string[]; readonly cve: readonly string[] };
   /** 'xlp': the journal records its upload; 'outside': it was loaded without this journal knowing. */
   readonly source: 'xlp' | 'outside';
+  /** xlp can vouch for the loaded bytes: its record holds the sha256 it uploaded under this name (apply and replace need this). */
+  readonly verified: boolean;
   readonly sha256?: string;
   readonly buildId?: string;
   readonly signer?: string;
@@ -31,7 +33,7 @@ export interface StatusPayload extends PayloadView {
   readonly applied?: StatusEvent;
 }
 
-export type AnomalyKind = 'loaded-outside-xlp' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken' | 'journal-tail';
+export type AnomalyKind = 'loaded-outside-xlp' | 'unverified' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken' | 'journal-tail';
 
 export interface Anomaly {
   readonly kind: AnomalyKind;
@@ -63,7 +65,11 @@ interface Known {
 }
 
 /** `running`: the holder of the host lock, when a run holds it now (src/audit/host-lock.ts lockHolder). */
-export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string, running?: RunHolder): Promise<StatusResult> {
+/**
+ * `vouched`: the sha256 xlp's record of the host holds for each name (src/verify/store.ts), when it
+ * could be read: the bytes xlp uploaded and can still vouch for.
+ */
+export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string, vouched: ReadonlyMap<string, string>, running?: RunHolder): Promise<StatusResult> {
   const history = await readHistory(journalPath, host);
   const pending = unresolved(history.changes);
   // The running holder's own unfinished change is in progress, not interrupted.
@@ -79,9 +85,14 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
   const payloads = live.map((payload): StatusPayload => {
     const record = known.get(payload.name);
     if (record?.uploaded === undefined && payload.name !== current?.name) {
-      anomalies.push({ kind: 'loaded-outside-xlp', name: payload.name, message: `${payload.name} is loaded (${payload.state}) but the journal has no upload of it on this host: it was loaded outside xlp or by another machine` });
+      anomalies.push({ kind: 'loaded-outside-xlp', name: payload.name, message: `${payload.name} is loaded (${payload.state}) but the journal has no upload of it on this host: it was loaded outside xlp or by another machine, and xlp cannot vouch for its bytes` });
     }
-    return { ...viewOf(payload), advisories: advisories(payload.metadata), source: record?.uploaded === undefined ? 'outside' : 'xlp', ...record };
+    const sha256 = vouched.get(payload.name);
+    const verified = sha256 !== undefined && (record?.sha256 === undefined || record.sha256 === sha256);
+    if (!verified && record?.uploaded !== undefined && payload.name !== current?.name) {
+      anomalies.push({ kind: 'unverified', name: payload.name, message: `xlp cannot vouch for the bytes loaded as ${payload.name}: its record of what it uploaded there is missing or differs; unload it and load the file again before applying it` });
+    }
+    return { ...viewOf(payload), advisories: advisories(payload.metadata), source: record?.uploaded === undefined ? 'outside' : 'xlp', verified, ...record };
   });
   // While a run changes the host, the last recorded state is expected to be out of date.
   if (running === undefined) anomalies.push(...drift(history.lastState, live));

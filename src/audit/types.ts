@@ -58,6 +58,8 @@ export interface HoldRequest {
   readonly liveState: () => Promise<readonly PayloadStatus[]>;
   /** Stops a wait for the lock (a stop request arrived first): nothing is changed. */
   readonly signal?: AbortSignal;
+  /** Removes what a killed run (by its run id) left on the hosts: called when its lock is taken over. */
+  readonly leftovers?: (run: string) => Promise<string[]>;
 }
 
 export interface HostHold {

@@ -40,4 +40,6 @@ export interface Backend {
   livepatchConsole(): Promise<string | undefined>;
   /** Releases what the connection holds (an ssh ControlMaster). Safe to call twice. */
   close(): Promise<void>;
+  /** Removes the staged copies (and ssh control directory) a killed run left (src/util/run-id.ts). */
+  removeLeftovers(run: string): Promise<string[]>;
 }

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { ExitCode, XlpError, usageError } from '../errors.js';
 import type { RunOptions, RunResult, Runner, StagedFile } from './runner.js';
-import { stageLocally } from './staging.js';
+import { removeRunDirs, stageLocally } from './staging.js';
 
 async function whyNotStartable(program: string, code: string | undefined): Promise<string> {
   if (code === 'ENOENT') return 'not found';
@@ -59,5 +59,6 @@ export function createLocalRunner(runtimeDir: string): Runner {
     run,
     stage: (bytes: Uint8Array, basename: string): Promise<StagedFile> => stageLocally(bytes, basename, runtimeDir),
     close: async () => {},
+    removeLeftovers: (runId) => removeRunDirs(runtimeDir, 'stage', runId),
   };
 }

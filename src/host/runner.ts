@@ -35,4 +35,9 @@ export interface Runner {
   stage(bytes: Uint8Array, basename: string): Promise<StagedFile>;
   /** Releases what the runner holds for the run (e.g. an ssh ControlMaster). Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Removes what the killed run `run` left behind (src/util/run-id.ts): staged copies here or on the
+   * remote host, an ssh control directory and the master still listening there. Returns what it removed.
+   */
+  removeLeftovers(run: string): Promise<string[]>;
 }

@@ -84,6 +84,13 @@ export const EXIT_CODES = [
     meaning: 'the ssh connection failed: unreachable, authentication refused, host key changed, timeout',
   },
   {
+    code: 11,
+    key: 'DRIFT',
+    errorCodes: ['drift'],
+    help: 'check: the host does not carry what the manifest says',
+    meaning: '`xlp check`: the host drifted from the manifest (a payload missing, in another state or order, other bytes, or loaded without being named); the JSON lists each difference',
+  },
+  {
     code: 12,
     key: 'ROLLBACK_FAILED',
     errorCodes: ['rollback-failed'],
@@ -97,6 +104,34 @@ export const EXIT_CODES = [
     help: 'xlp cannot vouch for the loaded payload: it did not upload those bytes',
     meaning:
       'xlp cannot vouch for the bytes loaded under that name (uploaded with the raw tool, by another machine, or no longer matching its record), so it will not apply or replace them; unload and load the payload with xlp, or pass --accept-unverified (journaled)',
+  },
+  {
+    code: 14,
+    key: 'PROBE_FAILED',
+    errorCodes: ['probe-failed'],
+    help: 'sync: a health probe failed and its payload was reverted',
+    meaning: '`xlp sync`: a health probe failed after an apply; that payload and everything the sync applied above it were reverted, and the sync stopped (the journal keeps the probe\'s output)',
+  },
+  {
+    code: 15,
+    key: 'UNLISTED_BUILD',
+    errorCodes: ['unlisted-build'],
+    help: "the manifest lists nothing for the host's hypervisor build-id",
+    meaning: "the manifest has no entry for the running hypervisor's build-id (the host booted another Xen): plan shows no step, sync changes nothing, check reports it",
+  },
+  {
+    code: 16,
+    key: 'MANIFEST_INVALID',
+    errorCodes: ['manifest-invalid', 'manifest-*'],
+    help: 'the manifest is invalid (file:line:col says where); nothing was changed',
+    meaning: 'the manifest could not be used: a syntax error, an unknown key, a missing or wrong sha256, a duplicate name, a missing file, a stack order the payloads\' depends contradict; the message names file, line and column; nothing was changed',
+  },
+  {
+    code: 17,
+    key: 'PLAN_STALE',
+    errorCodes: ['plan-stale'],
+    help: 'sync --plan: the host is no longer in the state the plan started from',
+    meaning: '`xlp sync --plan`: the saved plan was computed from a live state that is no longer the host\'s; nothing was changed; plan again',
   },
   {
     code: 130,

@@ -51,6 +51,8 @@ export interface RunHolder {
   readonly command: string;
   readonly host: string;
   readonly since: string;
+  /** The run id its short-lived files are named with (src/util/run-id.ts). */
+  readonly run?: string;
 }
 
 export interface ListedPayload extends PayloadView {

@@ -7,11 +7,12 @@
  * Re-runs are idempotent: these very bytes already loaded are not uploaded again, and an action
  * whose payload is already in its target state changes nothing ("No action needed.").
  */
-import { ExitCode, XlpError, isXlpError } from '../errors.js';
+import { ExitCode, XlpError, isXlpError, usageError } from '../errors.js';
 import type { OperationResult } from '../model/results.js';
 import type { PayloadStatus } from '../model/types.js';
 import { TARGET, type Action } from '../model/vocabulary.js';
-import { nameFromFile, validateName } from '../model/payload-name.js';
+import { fileNameProblem, nameFromFile, validateName } from '../model/payload-name.js';
+import { printable } from '../model/text.js';
 import type { VerifyOptions } from '../verify/verify-stage.js';
 import type { Session } from './session.js';
 import type { Step, StepEnd } from './step.js';
@@ -84,7 +85,12 @@ export async function changePayload(session: Session, action: Action, request: A
   });
 }
 
-const payloadName = (request: FileRequest): string => validateName(request.name ?? nameFromFile(request.file));
+/** The payload's name, and a file whose name can be handed to the tool: both checked before anything is done. */
+function payloadName(request: FileRequest): string {
+  const problem = fileNameProblem(request.file);
+  if (problem !== undefined) throw usageError(`payload file ${JSON.stringify(printable(request.file, 256))}: ${problem}`, 'rename the file (the tool echoes its name back)');
+  return validateName(request.name ?? nameFromFile(request.file));
+}
 
 const fileChecks = (request: FileRequest) => ({ file: request.file, nodeps: request.nodeps === true, verify: request.verify ?? {} });
 

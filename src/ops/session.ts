@@ -52,6 +52,7 @@ export class Session {
         host: options.backend.host,
         command: ['xlp', ...options.argv].join(' '),
         liveState: () => options.backend.list(),
+        leftovers: (run) => options.backend.removeLeftovers(run),
         signal: waiting.signal,
       });
       return new Session(options, hold, unsubscribe);

@@ -13,14 +13,6 @@ export function elfError(message: string, errno: number = Errno.EINVAL): XlpErro
   return new XlpError('invalid-payload', ExitCode.INVALID_PAYLOAD, message, { errno, hint: HINT });
 }
 
-/** Renders untrusted text for a one-line message: control and non-ASCII characters escaped, cut at `max`. */
-export function printable(text: string, max = 64): string {
-  const escaped = text
-    .slice(0, max + 1)
-    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return escaped.length > max ? `${escaped.slice(0, max - 3)}...` : escaped;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 export class ByteReader {

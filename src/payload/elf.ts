@@ -7,7 +7,8 @@
  * The tables (symbols, relocations, notes) are read by elf-tables.ts. See docs/payload.md.
  */
 import { Errno } from '../model/errno.js';
-import { ByteReader, asIndex, cString, elfError, printable } from './elf-bytes.js';
+import { ByteReader, asIndex, cString, elfError } from './elf-bytes.js';
+import { printable } from '../model/text.js';
 
 export const ELF_HEADER_SIZE = 64;
 export const SECTION_HEADER_SIZE = 64;

@@ -14,6 +14,7 @@ import { elfError } from './elf-bytes.js';
 import { SHF, readIdentity, sectionBytes, sectionByName } from './elf.js';
 import { decodeFuncs } from './funcs.js';
 import { readPayloadElf, type PayloadElf } from './payload-elf.js';
+import { textDefects } from './text-defects.js';
 import type { HookKind, PayloadInfo } from './types.js';
 import { HOOK_SECTIONS, SECTION_NAME, buildIdOf, identityProblem, xenProblems } from './xen-checks.js';
 
@@ -60,13 +61,14 @@ export function parsePayload(bytes: Uint8Array): PayloadInfo {
   if (bytes.length === 0) throw elfError('the payload is empty (0 bytes)');
   const p = readInXenOrder(bytes);
   const modinfo = modinfoOf(p);
+  const funcs = decodeFuncs(p, sectionByName(p.elf, SECTION_NAME.funcs));
   return {
     size: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     buildId: buildIdOf(p, SECTION_NAME.buildId),
     depends: buildIdOf(p, SECTION_NAME.depends),
     xenDepends: buildIdOf(p, SECTION_NAME.xenDepends),
-    funcs: decodeFuncs(p, sectionByName(p.elf, SECTION_NAME.funcs)),
+    funcs,
     hooks: hooksOf(p),
     ...(modinfo === undefined ? {} : { modinfo }),
     sections: p.elf.sections
@@ -74,5 +76,6 @@ export function parsePayload(bytes: Uint8Array): PayloadInfo {
       .map(({ index, name, type, flags, offset, size }) => ({ index, name, type, flags, offset, size })),
     writableSections: writableSectionsOf(p),
     problems: xenProblems(p, bytes.length),
+    defects: textDefects(p, funcs, modinfo),
   };
 }

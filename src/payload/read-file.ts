@@ -13,7 +13,7 @@ import { lstat, open, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { ExitCode, XlpError, usageError } from '../errors.js';
 import { Errno } from '../model/errno.js';
 import { readPrefix } from '../util/read-prefix.js';
-import { printable } from './elf-bytes.js';
+import { printable } from '../model/text.js';
 import { parsePayload } from './parse.js';
 import type { PayloadInfo } from './types.js';
 import { MAX_PAYLOAD_SIZE } from './xen-checks.js';

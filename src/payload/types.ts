@@ -56,4 +56,12 @@ export interface PayloadInfo {
   readonly writableSections: readonly string[];
   /** Everything a Xen 4.14+ hypervisor would reject at upload, in the order Xen checks. */
   readonly problems: readonly PayloadProblem[];
+  /** What xlp refuses on its own account, whatever Xen would say (text unsafe to show: text-defects.ts). */
+  readonly defects: readonly PayloadDefect[];
+}
+
+/** Something xlp refuses to upload on its own account. */
+export interface PayloadDefect {
+  readonly code: string;
+  readonly message: string;
 }

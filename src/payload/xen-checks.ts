@@ -6,7 +6,8 @@
  * hypervisor (its build-id, its symbol table, other loaded payloads) belong to the callers.
  */
 import { Errno } from '../model/errno.js';
-import { hex, printable } from './elf-bytes.js';
+import { hex } from './elf-bytes.js';
+import { printable } from '../model/text.js';
 import { SHF, SHT, describeSection, sectionBytes, sectionByName, type ElfIdentity, type ElfSection } from './elf.js';
 import { SHN, noteName, type ElfNote } from './elf-tables.js';
 import { FUNC_V2_SIZE, readFuncs } from './funcs.js';

@@ -1,4 +1,6 @@
 /** Text for people from the audit results; --json prints the results themselves. */
+import { escapeText } from '../model/text.js';
+import { describeHolder } from './render.js';
 import { renderTable } from './table.js';
 import type { Change } from '../audit/history.js';
 import { describeActor } from '../audit/identity.js';
@@ -31,6 +33,11 @@ export function renderChanges(changes: readonly Change[]): string {
 export function renderStatus(result: StatusResult): string {
   const journal = result.journal.exists ? `${result.journal.records} records` : 'none yet';
   const lines = [`Host ${result.host}; audit journal ${result.journal.path} (${journal})`];
+  const running = result.inProgress;
+  if (running !== undefined) {
+    const what = running.change === undefined ? '' : `: ${running.change.operation} of ${running.change.name} (journal record ${running.change.record})`;
+    lines.push(`A change is in progress: ${describeHolder(running)}${what}.`);
+  }
   if (result.payloads.length === 0) lines.push('No payloads are loaded.');
   else {
     lines.push(
@@ -39,7 +46,7 @@ export function renderStatus(result: StatusResult): string {
         result.payloads.map((p) => [
           p.name,
           p.rc === 0 ? p.state : `${p.state} (${p.error?.name ?? p.rc})`,
-          p.source,
+          p.source === 'xlp' && !p.verified ? 'xlp (unverified)' : p.source,
           short(p.sha256),
           short(p.buildId),
           p.uploaded === undefined ? '-' : `${p.uploaded.at} by ${p.uploaded.by}`,
@@ -49,7 +56,8 @@ export function renderStatus(result: StatusResult): string {
       ),
     );
   }
-  if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${a.message}`));
+  // Messages quote names and journal text: each is escaped whole, so none can start a line of its own.
+  if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${escapeText(a.message)}`));
   return lines.join('\n');
 }
 

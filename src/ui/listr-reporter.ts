@@ -5,6 +5,7 @@
  * failed stage keeps its title and shows the error under it. listr2 is loaded only when used.
  */
 import type { Reporter } from '../model/reporter.js';
+import { escapeText } from '../model/text.js';
 import type { ProgressStyle } from './progress-style.js';
 
 /** The marks of the plain renderers on a terminal or locale without Unicode. */
@@ -20,11 +21,11 @@ export function listrReporter(style: Exclude<ProgressStyle, 'silent'>, notice: (
       const list = new Listr(
         [
           {
-            title,
+            title: escapeText(title),
             task: async (_ctx: unknown, task: { output: string }) => {
               value = (await run({
                 note: (message) => {
-                  task.output = message;
+                  task.output = message.split('\n').map(escapeText).join('\n');
                 },
               })) as T;
             },
@@ -36,7 +37,8 @@ export function listrReporter(style: Exclude<ProgressStyle, 'silent'>, notice: (
           registerSignalListeners: false,
           renderer: style === 'animated' ? 'default' : 'simple',
           fallbackRenderer: 'simple',
-          rendererOptions: { logger, collapseErrors: false, formatOutput: 'wrap' },
+          // The failure is reported once, by the command, escaped: the stage keeps its title and its mark.
+          rendererOptions: { logger, showErrorMessage: false, formatOutput: 'wrap' },
           fallbackRendererOptions: { logger },
           collectErrors: false,
         },

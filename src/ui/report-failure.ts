@@ -1,4 +1,5 @@
 import { asXlpError, isXlpError } from '../errors.js';
+import { escapeText, jsonText } from '../model/text.js';
 
 /**
  * Prints a failure the one way every xlp command does: `{"error": …}` alone on stdout under --json,
@@ -8,10 +9,11 @@ export function reportFailure(error: unknown, json: boolean): void {
   const failure = asXlpError(error);
   process.exitCode = failure.exitCode;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+    process.stdout.write(`${jsonText({ error: failure.toJSON() })}\n`);
     return;
   }
   const hint = failure.hint === undefined ? '' : `; ${failure.hint}`;
-  process.stderr.write(`xlp: error: ${failure.message}${hint}\n`);
+  // One line, whatever the message quotes: a tool's output, a payload's text, a path.
+  process.stderr.write(`xlp: error: ${escapeText(failure.message)}${escapeText(hint)}\n`);
   if (process.env.XLP_DEBUG !== undefined && !isXlpError(error) && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
 }

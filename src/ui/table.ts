@@ -1,6 +1,8 @@
-/** Plain-text tables for people; machines get --json. */
+/** Plain-text tables for people; machines get --json. Every cell is untrusted text, escaped (src/model/text.ts). */
+import { escapeText } from '../model/text.js';
 
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(headers: readonly string[], cellsOf: readonly (readonly string[])[]): string {
+  const rows = cellsOf.map((row) => row.map(escapeText));
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells

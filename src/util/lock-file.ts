@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ExitCode, XlpError } from '../errors.js';
 import type { RunHolder } from '../model/results.js';
+import { RUN_ID, isRunId } from './run-id.js';
 import { ensurePrivateDir } from './private-dir.js';
 
 /** Who holds a lock (recorded in the lock file). */
@@ -47,7 +48,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         hint: 'wait for that operation to finish, or raise --lock-timeout',
       });
     }
-    const self: LockOwner = { pid: process.pid, command: options.command, host: hostname(), since: new Date().toISOString() };
+    const self: LockOwner = { pid: process.pid, command: options.command, host: hostname(), since: new Date().toISOString(), run: RUN_ID };
     await writeOwner(handle, self);
     return {
       path,
@@ -159,7 +160,7 @@ async function readOwner(handle: FileHandle): Promise<LockOwner | undefined> {
   try {
     const parsed = JSON.parse(buffer.toString('utf8')) as Partial<LockOwner>;
     if (typeof parsed.pid === 'number' && typeof parsed.command === 'string') {
-      return { pid: parsed.pid, command: parsed.command, host: String(parsed.host), since: String(parsed.since) };
+      return { pid: parsed.pid, command: parsed.command, host: String(parsed.host), since: String(parsed.since), ...(isRunId(parsed.run) ? { run: parsed.run } : {}) };
     }
   } catch {
     // A torn or foreign record names nobody; the lock itself is still sound.

@@ -4,6 +4,7 @@
  * host's build-id). The report is a plain JSON value; renderInspect() is its text form.
  */
 import { errnoInfo } from '../model/errno.js';
+import { escapeText } from '../model/text.js';
 import type { PayloadInfo } from '../payload/types.js';
 
 export interface InspectedFunc {
@@ -50,8 +51,10 @@ export interface InspectReport {
   readonly writableSections: readonly string[];
   /** What Xen 4.14+ would refuse at upload, first the one Xen reports. */
   readonly problems: readonly InspectedProblem[];
+  /** What xlp refuses to upload on its own account (text unsafe to show on a terminal). */
+  readonly defects: readonly { readonly code: string; readonly message: string }[];
   readonly host?: HostComparison;
-  /** No problem, and the host (when compared) would take it. */
+  /** No problem or defect, and the host (when compared) would take it. */
   readonly acceptable: boolean;
 }
 
@@ -86,8 +89,9 @@ export function inspectReport(file: string, info: PayloadInfo, hostBuildId?: { h
     sections: info.sections.map(({ name, type, flags, size }) => ({ name, type, flags, size })),
     writableSections: info.writableSections,
     problems: info.problems.map((p) => ({ code: p.code, message: p.message, errno: p.errno, errnoName: errnoInfo(p.errno).name })),
+    defects: info.defects,
     ...(host === undefined ? {} : { host }),
-    acceptable: info.problems.length === 0 && (host === undefined || host.xenDependsMatches),
+    acceptable: info.problems.length === 0 && info.defects.length === 0 && (host === undefined || host.xenDependsMatches),
   };
 }
 
@@ -97,11 +101,13 @@ function flagLetters(flags: number): string {
   return `${flags & 2 ? 'A' : ''}${flags & 1 ? 'W' : ''}${flags & 4 ? 'X' : ''}` || '-';
 }
 
+/** The report for people: every field that comes from the file is escaped on its own, so none can forge a line. */
 export function renderInspect(report: InspectReport): string {
   const lines: string[] = [];
+  const t = escapeText;
   const row = (label: string, value: string): number => lines.push(`  ${label.padEnd(13)}${value}`);
-  lines.push(`${report.file}`);
-  if (report.advisories.length > 0) lines.push(`  FIXES        ${report.advisories.join('  ')}`);
+  lines.push(t(report.file));
+  if (report.advisories.length > 0) lines.push(`  FIXES        ${report.advisories.map(t).join('  ')}`);
   row('size', `${report.size} bytes`);
   row('sha256', report.sha256);
   row('build-id', report.buildId ?? '(missing)');
@@ -115,13 +121,17 @@ export function renderInspect(report: InspectReport): string {
   row('funcs', `${report.funcs.length}${report.funcVersions.length === 0 ? '' : ` (livepatch_func version ${report.funcVersions.join(', ')})`}`);
   for (const f of report.funcs) {
     const where = f.oldAddress === 'by-name' ? 'resolved by name' : `at ${f.oldAddress}`;
-    lines.push(`    ${f.name || '(unresolved name)'}: old ${f.oldSize} bytes ${where}, new ${f.newSize} bytes`);
+    lines.push(`    ${t(f.name) || '(unresolved name)'}: old ${f.oldSize} bytes ${where}, new ${f.newSize} bytes`);
   }
   row('hooks', report.hooks.length === 0 ? 'none' : report.hooks.join(', '));
-  row('modinfo', report.modinfo === undefined ? 'none' : report.modinfo.join('; ') || '(empty)');
-  if (report.writableSections.length > 0) row('writable', `${report.writableSections.join(', ')} (once reverted, it must be unloaded and uploaded again to re-apply)`);
+  row('modinfo', report.modinfo === undefined ? 'none' : report.modinfo.map(t).join('; ') || '(empty)');
+  if (report.writableSections.length > 0) row('writable', `${report.writableSections.map(t).join(', ')} (once reverted, it must be unloaded and uploaded again to re-apply)`);
   lines.push('  sections');
-  for (const s of report.sections) lines.push(`    ${(s.name || '(no name)').padEnd(32)} ${(SECTION_TYPES[s.type] ?? String(s.type)).padEnd(9)} ${flagLetters(s.flags).padEnd(4)} ${s.size}`);
+  for (const s of report.sections) lines.push(`    ${(t(s.name) || '(no name)').padEnd(32)} ${(SECTION_TYPES[s.type] ?? String(s.type)).padEnd(9)} ${flagLetters(s.flags).padEnd(4)} ${s.size}`);
+  if (report.defects.length > 0) {
+    lines.push('xlp will not upload this payload:');
+    for (const d of report.defects) lines.push(`  - ${t(d.message)}`);
+  }
   if (report.problems.length > 0) {
     lines.push('Xen would refuse this payload:');
     for (const p of report.problems) lines.push(`  - ${p.message} (${p.errnoName})`);

@@ -28,6 +28,10 @@ export interface PayloadRecord {
   /** The allowed-signers principal whose signature was verified before the upload. */
   readonly signer?: string;
   readonly uploadedAt: string;
+  /** False when it has writable sections besides .livepatch.funcs: Xen will not apply it again after a revert. */
+  readonly reappliable?: boolean;
+  /** Set once it was reverted (by revert, or demoted by a replace) since its upload. */
+  readonly reverted?: boolean;
 }
 
 export interface HostRecord {
@@ -73,9 +77,8 @@ export class PayloadStore implements PayloadRecords {
     this.path = join(dir, hostFileName(host));
   }
 
-  /** The record as last written (empty when there is none). */
-  async read(): Promise<HostRecord> {
-    await ensurePrivateDir(this.dir);
+  /** The record as last written (empty when there is none); creates nothing. */
+  read(): Promise<HostRecord> {
     return this.load();
   }
 
@@ -156,7 +159,13 @@ function parseRecord(text: string, host: string, path: string): HostRecord {
 export function reconcile(record: HostRecord, listed: readonly PayloadStatus[], xenBuildId: string): HostRecord {
   if (record.xenBuildId !== undefined && record.xenBuildId !== xenBuildId) return { ...emptyRecord(record.host), xenBuildId };
   const state = new Map(listed.map((p) => [p.name, p.state]));
-  const payloads = Object.fromEntries(Object.entries(record.payloads).filter(([name]) => state.has(name)));
+  // Applied by xlp and CHECKED now: reverted behind xlp's back, which Xen remembers too.
+  const revertedSince = (name: string): boolean => record.applied.includes(name) && state.get(name) === 'CHECKED';
+  const payloads = Object.fromEntries(
+    Object.entries(record.payloads)
+      .filter(([name]) => state.has(name))
+      .map(([name, entry]) => [name, revertedSince(name) ? { ...entry, reverted: true } : entry]),
+  );
   const applied = record.applied.filter((name) => state.get(name) === 'APPLIED' && name in payloads);
   return { ...record, xenBuildId, payloads, applied };
 }
@@ -169,5 +178,11 @@ export function recordChange(record: HostRecord, operation: Operation, name: str
   const payloads = { ...record.payloads };
   if (uploaded !== undefined) payloads[name] = uploaded;
   if (TARGET[operation] === 'absent') delete payloads[name];
-  return { ...record, payloads, applied: stackAfter(record.applied, operation, name) };
+  const applied = stackAfter(record.applied, operation, name);
+  // Whatever left the stack was reverted: by a revert, or by a replace demoting it.
+  for (const left of record.applied.filter((n) => !applied.includes(n))) {
+    const entry = payloads[left];
+    if (entry !== undefined) payloads[left] = { ...entry, reverted: true };
+  }
+  return { ...record, payloads, applied };
 }

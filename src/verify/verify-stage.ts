@@ -15,6 +15,7 @@ import type { Backend } from '../host/backend.js';
 import { Errno, errnoInfo } from '../model/errno.js';
 import type { PayloadStatus } from '../model/types.js';
 import type { PayloadState } from '../model/vocabulary.js';
+import { printable } from '../model/text.js';
 import type { PayloadInfo } from '../payload/types.js';
 import { gatherHostView, type HostView } from './host-view.js';
 import { verifyIntegrity, type IntegrityOptions } from './integrity.js';
@@ -61,6 +62,8 @@ export interface FileVerdict extends VerifyOutcome {
 }
 
 export async function verifyPayloadFile(host: HostAccess, check: FileCheck): Promise<FileVerdict> {
+  // xlp's own refusals come first and cannot be skipped: they protect the operator's terminal.
+  refuseDefects(check.file, check.info);
   const integrity = await verifyIntegrity(check.file, check.bytes, check.info, check.options);
   const base = { ...withSigner(integrity.signer), passed: integrity.passed };
   const existing = check.listed.find((p) => p.name === check.name);
@@ -135,7 +138,16 @@ function vouchFor(view: HostView, check: ActionCheck, listed: PayloadStatus): Ve
 
 /** The record xlp keeps of a payload it uploaded. */
 export function uploadRecord(info: PayloadInfo, signer: string | undefined, now = new Date()): PayloadRecord {
-  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString() };
+  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString(), reappliable: info.writableSections.length === 0 };
+}
+
+function refuseDefects(file: string, info: PayloadInfo): void {
+  const first = info.defects[0];
+  if (first === undefined) return;
+  const more = info.defects.length > 1 ? ` (and ${info.defects.length - 1} more: see xlp inspect)` : '';
+  throw new XlpError('unsafe-payload-text', ExitCode.INVALID_PAYLOAD, `${printable(file, 256)}: xlp will not upload it: ${first.message}${more}`, {
+    hint: 'text in a payload reaches terminals (xen-livepatch list prints .modinfo as it is): rebuild it with plain text in .modinfo and names',
+  });
 }
 
 function refuseProblems(file: string, info: PayloadInfo): void {

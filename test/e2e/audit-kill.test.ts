@@ -5,9 +5,9 @@
  * the simulator's state lock (after the intent), a persistent rendezvous failure (after upload), an
  * 'incomplete' fault (during apply). The test polls the journal and the sim state, never sleeps.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSimFault, clearSimFaults } from '../../src/host/sim/admin.js';
 import { acquireLock } from '../../src/util/lock-file.js';
@@ -82,9 +82,17 @@ describe('kill -9 of xlp load', () => {
       await simLock.release();
     }
     expect((await host.state())?.payloads).toEqual([]);
+    // The killed run had staged its private copy (in the sim root's run directory) before the upload.
+    const staging = join(dirname(host.statePath), 'run');
+    const left = (await readdir(staging)).filter((entry) => entry.startsWith(`stage-${pid}-`));
+    expect(left).toHaveLength(1);
     await expectInterrupted(host, 'not-done');
     await expectRecovery(host, pid, ['load', payload, '--name', 'xsa'], 'not-done');
     expect(await listed(host)).toEqual([['xsa', 'APPLIED']]);
+    // The run that took over removed it (never reused it), and the journal says so.
+    expect((await readdir(staging)).filter((entry) => entry.startsWith('stage-'))).toEqual([]);
+    const recovery = (await host.records()).find((r) => r.type === 'recovery');
+    expect(recovery?.leftoversRemoved).toEqual([join(staging, left[0] as string)]);
   });
 
   it('after the upload: the payload is left CHECKED, judged partial, and unloaded by the next run', async () => {

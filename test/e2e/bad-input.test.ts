@@ -38,7 +38,7 @@ describe('payload names', () => {
     ['a slash', 'xsa/466', /'\/'|slash/],
     ['a space', 'xsa 466', /whitespace/],
     ['a tab', 'xsa\t466', /whitespace|control/],
-    ['a control character', 'xsa\u0001', /control character/],
+    ['a control character', 'xsa\u0001', /control or format character/],
     ['128 bytes of UTF-8 in 64 characters', 'é'.repeat(64), /128 bytes/],
   ];
   for (const [what, name, why] of cases) {

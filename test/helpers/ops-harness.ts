@@ -75,6 +75,7 @@ export function scriptedRunner(): ScriptedRunner {
       return { path, remove: async () => {} };
     },
     close: async () => {},
+    removeLeftovers: async () => [],
   };
 }
 

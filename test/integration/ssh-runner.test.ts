@@ -110,7 +110,7 @@ describe.runIf(sshdSuiteEnabled('the ssh runner tests (real sshd)'))('ssh runner
     const staged = await runner.stage(bytes, name);
     expect(basename(staged.path)).toBe(name);
     expect(dirname(dirname(staged.path))).toBe(sshd.remoteTmp);
-    expect(basename(dirname(staged.path))).toMatch(/^xlp-stage\.[A-Za-z0-9]{8}$/);
+    expect(basename(dirname(staged.path))).toMatch(/^xlp-stage\.\d+-[0-9a-z]+\.[A-Za-z0-9]{8}$/);
     expect((await stat(dirname(staged.path))).mode & 0o777).toBe(0o700);
     expect((await stat(staged.path)).mode & 0o777).toBe(0o600);
     expect(lstatSync(staged.path).isFile()).toBe(true);
@@ -119,6 +119,21 @@ describe.runIf(sshdSuiteEnabled('the ssh runner tests (real sshd)'))('ssh runner
     await staged.remove();
     await staged.remove();
     expect(await readdir(sshd.remoteTmp)).toEqual([]);
+  });
+
+  it("removes a killed run's staged copies on the host and its control directory here, and nothing of any other run", async () => {
+    const killed = '4242-zz1';
+    const other = '4243-zz2';
+    const stages = [`xlp-stage.${killed}.AbCdEfGh`, `xlp-stage.${other}.AbCdEfGh`];
+    for (const dir of stages) await mkdir(join(sshd.remoteTmp, dir), { mode: 0o700 });
+    await writeFile(join(sshd.remoteTmp, stages[0] as string, 'p.livepatch'), 'x');
+    for (const run of [killed, other]) await mkdir(join(controlBase, `ssh-${run}-abc`), { mode: 0o700 });
+    const removed = await runner.removeLeftovers(killed);
+    expect(removed.sort()).toEqual([join(controlBase, `ssh-${killed}-abc`), `${destination()}:${join(sshd.remoteTmp, stages[0] as string)}`].sort());
+    expect(await readdir(sshd.remoteTmp)).toEqual([stages[1]]);
+    expect((await readdir(controlBase)).filter((entry) => entry.includes('-zz'))).toEqual([`ssh-${other}-abc`]);
+    await rm(join(sshd.remoteTmp, stages[1] as string), { recursive: true });
+    await rm(join(controlBase, `ssh-${other}-abc`), { recursive: true });
   });
 
   it('stages an empty payload as an empty file', async () => {

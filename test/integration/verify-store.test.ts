@@ -92,10 +92,22 @@ describe('reconcile and recordChange', () => {
     expect([Object.keys(r.payloads), r.applied]).toEqual([['a', 'c'], ['a', 'c']]);
   });
 
+  it('remembers what was reverted since its upload (Xen will not re-apply such a payload with writable data)', () => {
+    expect(recordChange(base, 'apply', 'b').payloads.b?.reverted).toBeUndefined();
+    expect(recordChange(base, 'revert', 'b').payloads.b?.reverted).toBe(true);
+    const replaced = recordChange(recordChange(base, 'revert', 'b'), 'replace', 'b');
+    expect([replaced.payloads.a?.reverted, replaced.payloads.b?.reverted]).toEqual([true, true]);
+    const fresh = recordChange(recordChange(base, 'unload', 'b'), 'upload', 'b', record('0d'.repeat(20)));
+    expect(fresh.payloads.b?.reverted).toBeUndefined();
+  });
+
   it('trusts the hypervisor: forgets what is gone, unstacks what is not applied, voids all after a reboot into another Xen', () => {
     const listed = [{ name: 'a', state: 'CHECKED' as const, rc: 0, metadata: [] }];
     expect(reconcile(base, listed, XEN)).toMatchObject({ payloads: { a: {} }, applied: [] });
     expect(Object.keys(reconcile(base, listed, XEN).payloads)).toEqual(['a']);
+    expect(reconcile(base, listed, XEN).payloads.a?.reverted).toBe(true);
+    const bothApplied = listed.map((p) => ({ ...p, state: 'APPLIED' as const }));
+    expect(reconcile(base, bothApplied, XEN).payloads.a?.reverted).toBeUndefined();
     expect(reconcile(base, listed, 'bb'.repeat(20))).toMatchObject({ payloads: {}, applied: [], xenBuildId: 'bb'.repeat(20) });
   });
 });

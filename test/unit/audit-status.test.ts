@@ -31,6 +31,8 @@ afterEach(async () => {
 
 const p = (name: string, state: PayloadStatus['state'], metadata: string[] = []): PayloadStatus => ({ name, state, rc: 0, metadata });
 const actor = { controller: 'ctl', user: 'root', uid: 0, pid: 1, xlp: '0' };
+/** xlp's record vouches for the bytes it uploaded under each name (the journal's sha256 is `<name>-sha`). */
+const VOUCHED = new Map(['a', 'b', 'c'].map((name) => [name, `${name}-sha`]));
 
 /** Journals one change: its intent, and its outcome (leaving the host as `stateAfter`) unless `result` is 'interrupted'. */
 async function change(operation: Operation, name: string, result: ChangeResult | 'interrupted', stateAfter?: PayloadStatus[], host = 'h'): Promise<number> {
@@ -49,14 +51,14 @@ describe('xlp status', () => {
     await change('load', 'a', 'done', [p('a', 'APPLIED')]);
     await change('upload', 'b', 'done', [p('a', 'APPLIED'), p('b', 'CHECKED')]);
     const replace = await change('replace', 'b', 'done', [p('a', 'CHECKED'), p('b', 'APPLIED')]);
-    const status = await hostStatus('h', [p('a', 'CHECKED'), p('b', 'APPLIED')], path);
+    const status = await hostStatus('h', [p('a', 'CHECKED'), p('b', 'APPLIED')], path, VOUCHED);
     expect(status.anomalies).toEqual([]);
     expect(status.payloads.map((x) => [x.name, x.source, x.applied?.record])).toEqual([['a', 'xlp', undefined], ['b', 'xlp', replace]]);
   });
 
   it('counts a failed load whose payload stayed loaded as uploaded by xlp', async () => {
     await change('load', 'a', 'failed', [p('a', 'CHECKED')]);
-    const status = await hostStatus('h', [p('a', 'CHECKED')], path);
+    const status = await hostStatus('h', [p('a', 'CHECKED')], path, VOUCHED);
     expect(status.payloads).toEqual([expect.objectContaining({ name: 'a', source: 'xlp', sha256: 'a-sha' })]);
     expect(status.payloads[0]?.applied).toBeUndefined();
     expect(status.anomalies).toEqual([]);
@@ -65,7 +67,7 @@ describe('xlp status', () => {
   it('reports an interrupted change with the verdict of the live state, and only for its host', async () => {
     const interrupted = await change('apply', 'a', 'interrupted');
     await change('apply', 'z', 'interrupted', undefined, 'other-host');
-    const status = await hostStatus('h', [p('a', 'APPLIED')], path);
+    const status = await hostStatus('h', [p('a', 'APPLIED')], path, VOUCHED);
     expect(status.anomalies).toContainEqual(expect.objectContaining({ kind: 'interrupted', name: 'a', record: interrupted, message: expect.stringContaining('completed, a is APPLIED') }));
     expect(status.anomalies.filter((x) => x.kind === 'interrupted')).toHaveLength(1);
   });
@@ -73,11 +75,29 @@ describe('xlp status', () => {
   it('reports what the journal expects but the host lacks (a reboot), and what changed behind its back', async () => {
     await change('load', 'a', 'done', [p('a', 'APPLIED')]);
     await change('load', 'b', 'done', [p('a', 'APPLIED'), p('b', 'APPLIED')]);
-    const status = await hostStatus('h', [p('b', 'CHECKED'), p('c', 'CHECKED')], path);
+    const status = await hostStatus('h', [p('b', 'CHECKED'), p('c', 'CHECKED')], path, VOUCHED);
     expect(status.anomalies.map((x) => [x.kind, x.name]).sort()).toEqual([['loaded-outside-xlp', 'c'], ['missing', 'a'], ['state-differs', 'b']]);
   });
 
   it('reads XSA and CVE identifiers from .modinfo', () => {
     expect(advisories(['XSA=466', 'cve=CVE-2024-1, CVE-2024-2', 'VERSION=3', 'noequals'])).toEqual({ xsa: ['466'], cve: ['CVE-2024-1', 'CVE-2024-2'] });
+  });
+});
+
+describe('xlp status and the bytes xlp can vouch for', () => {
+  it('flags a payload xlp uploaded whose record is gone or differs, and one loaded outside xlp', async () => {
+    await change('load', 'a', 'done', [p('a', 'APPLIED')]);
+    await change('upload', 'b', 'done', [p('a', 'APPLIED'), p('b', 'CHECKED')]);
+    const status = await hostStatus('h', [p('a', 'APPLIED'), p('b', 'CHECKED'), p('c', 'CHECKED')], path, new Map([['a', 'a-sha'], ['b', 'other-sha']]));
+    expect(status.payloads.map((x) => [x.name, x.source, x.verified])).toEqual([['a', 'xlp', true], ['b', 'xlp', false], ['c', 'outside', false]]);
+    expect(status.anomalies.map((x) => [x.kind, x.name])).toEqual([['unverified', 'b'], ['loaded-outside-xlp', 'c']]);
+  });
+
+  it('does not count the change a running xlp has under way as an anomaly', async () => {
+    const seq = await change('load', 'a', 'interrupted');
+    const running = { pid: 1, command: 'xlp load a', host: 'ctl', since: '2026-11-25T10:00:00Z' };
+    const status = await hostStatus('h', [{ ...p('a', 'CHECKED'), rc: 11 }], path, new Map(), running);
+    expect(status.inProgress).toEqual({ ...running, change: { operation: 'load', name: 'a', record: seq } });
+    expect(status.anomalies).toEqual([]);
   });
 });

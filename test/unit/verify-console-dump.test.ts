@@ -112,6 +112,7 @@ describe('gatherHostView', () => {
       host: 'h',
       description: 'test',
       close: async () => {},
+      removeLeftovers: async () => [],
       list: async () => listed,
       upload: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
       action: async () => ({ outcome: 'done' as const, output: { stdout: '', stderr: '', exitCode: 0 } }),

@@ -36,6 +36,7 @@ function scripted(...outputs: ToolOutput[]): { runner: Runner; calls: Call[] } {
     },
     stage: async (_bytes, basename) => ({ path: `/run/xlp/stage-1/${basename}`, remove: async () => {} }),
     close: async () => {},
+    removeLeftovers: async () => [],
   };
   return { runner, calls };
 }

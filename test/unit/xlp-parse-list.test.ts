@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseList } from '../../src/host/xen-livepatch/parse-list.js';
+import { nameProblem } from '../../src/model/payload-name.js';
 
 // The tool's printf formats, so samples of every generation are written the way the tool writes them.
 const HEADER_3 = ' ID                                     | status     | metadata\n----------------------------------------+------------+---------------\n';
@@ -113,5 +115,39 @@ describe('parseList refuses what it does not understand', () => {
     const parsed = parseList(stdout);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.line).toBe(line);
+  });
+});
+
+describe('every name xlp allows parses back byte for byte, in every layout', () => {
+  /** printf's %-40s pads to 40 bytes, not characters. */
+  const padBytes = (name: string): string => name + ' '.repeat(Math.max(0, 40 - Buffer.byteLength(name, 'utf8')));
+  const names = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((name) => nameProblem(name) === undefined);
+
+  it('in the three-column table of Xen 4.14+, metadata included', () => {
+    fc.assert(
+      fc.property(fc.array(names, { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom('XSA=1', 'VERSION=é', 'K=ü;ß'), { maxLength: 2 }), (list, metadata) => {
+        const unique = [...new Set(list)];
+        const stdout = HEADER_3 + unique.map((name) => `${padBytes(name)}| CHECKED    | ${metadata.join(';')}\n`).join('');
+        const parsed = parseList(stdout);
+        expect(parsed.ok && parsed.payloads.map((p) => p.name)).toEqual(unique);
+        expect(parsed.ok && parsed.payloads[0]?.metadata.join(';')).toBe(metadata.join(';'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('in the two-column table of Xen 4.9-4.13', () => {
+    fc.assert(
+      fc.property(names, (name) => {
+        const parsed = parseList(`${HEADER_2}${padBytes(name)}| APPLIED (16, Device or resource busy)\n`);
+        expect(parsed).toEqual({ ok: true, layout: 'two-column', payloads: [{ name, state: 'APPLIED', rc: 16, metadata: [] }] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('for example a name of ten two-byte letters, shorter than 40 characters but padded by bytes', () => {
+    const name = 'é'.repeat(10);
+    expect(parseList(`${HEADER_3}${padBytes(name)}| APPLIED    | \n`)).toMatchObject({ ok: true, payloads: [{ name }] });
   });
 });

@@ -9,6 +9,7 @@ describe('payload names', () => {
     ['n'.repeat(127), 'exactly 127 bytes'],
     [`${'é'.repeat(63)}a`, '127 bytes of UTF-8 in 64 characters'],
     ['--nodeps', 'a name that looks like a flag (the tool takes it as the name)'],
+    ['xsa-é-修正', 'letters of any script'],
   ])('accepts %j (%s)', (name) => {
     expect(nameProblem(name)).toBeUndefined();
     expect(() => validateName(name)).not.toThrow();
@@ -21,10 +22,14 @@ describe('payload names', () => {
     ['a/b', "it contains '/'"],
     ['a b', 'it contains whitespace'],
     ['a\u00a0b', 'it contains whitespace'],
-    ['a\tb', 'it contains a control character'],
-    ['a\nb', 'it contains a control character'],
-    ['a\u007fb', 'it contains a control character'],
-    ['a\u0085b', 'it contains a control character'],
+    ['a|b', "it contains '|', the tool's column separator"],
+    ['a\tb', 'it contains a control or format character'],
+    ['a\nb', 'it contains a control or format character'],
+    ['a\u007fb', 'it contains a control or format character'],
+    ['a\u0085b', 'it contains a control or format character'],
+    ['a\u001b[2Jb', 'it contains a control or format character'],
+    ['xsa\u202egnp.exe', 'it contains a control or format character'],
+    ['a\u200bb', 'it contains a control or format character'],
     ['a\ud800b', 'it is not valid Unicode'],
   ])('refuses %j: %s', (name, problem) => {
     expect(nameProblem(name)).toBe(problem);
@@ -40,7 +45,7 @@ describe('payload names', () => {
     expect(error).toBeInstanceOf(XlpError);
     const xlp = error as XlpError;
     expect([xlp.code, xlp.exitCode]).toEqual(['usage', ExitCode.USAGE]);
-    expect(xlp.message).toBe('invalid payload name "bad\\nname": it contains a control character');
-    expect(xlp.hint).toBe(`a payload name is 1 to ${MAX_NAME_BYTES} bytes of UTF-8, without '/', whitespace or control characters`);
+    expect(xlp.message).toBe('invalid payload name "bad\\x0aname": it contains a control or format character');
+    expect(xlp.hint).toBe(`a payload name is 1 to ${MAX_NAME_BYTES} bytes of UTF-8, without whitespace, '/', '|', control or format characters`);
   });
 });

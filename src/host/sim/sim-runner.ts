@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
 import type { RunResult, Runner, StagedFile } from '../runner.js';
-import { stageLocally } from '../staging.js';
+import { removeRunDirs, stageLocally } from '../staging.js';
 import { runFakeXenLivepatch } from './fake-xen-livepatch.js';
 import { runFakeXl } from './fake-xl.js';
 import { resolveStatePath, type SimEnv } from './state-store.js';
@@ -37,5 +37,6 @@ export function createSimRunner(statePath: string, runtimeDir: string, env: SimE
       return stageLocally(bytes, name, runtimeDir);
     },
     async close(): Promise<void> {},
+    removeLeftovers: (runId) => removeRunDirs(runtimeDir, 'stage', runId),
   };
 }

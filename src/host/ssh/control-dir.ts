@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, XlpError } from '../../errors.js';
 import { ensurePrivateDir } from '../../util/private-dir.js';
+import { RUN_ID } from '../../util/run-id.js';
 
 /** sun_path is 108 bytes on Linux, 104 on the BSDs; ssh also appends a temporary suffix while binding. */
 const MAX_SOCKET_PATH = 80;
@@ -17,7 +18,7 @@ export interface ControlDir {
 
 export async function createControlDir(baseDir: string): Promise<ControlDir> {
   const parent = await ensurePrivateDir(baseDir);
-  const dir = await mkdtemp(join(parent, 'ssh-'));
+  const dir = await mkdtemp(join(parent, `ssh-${RUN_ID}-`));
   const socketPath = join(dir, 'cm');
   // ssh splits option values on whitespace and expands %-tokens in ControlPath: keep it plain and short.
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH || !/^[A-Za-z0-9/._+-]+$/.test(socketPath)) {

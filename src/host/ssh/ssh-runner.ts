@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { ExitCode, XlpError, usageError } from '../../errors.js';
 import type { RunOptions, RunResult, Runner, StagedFile } from '../runner.js';
-import { assertSafeBasename } from '../staging.js';
+import { assertSafeBasename, removeRunDirs } from '../staging.js';
+import { RUN_ID, isRunId } from '../../util/run-id.js';
 import { createControlDir, type ControlDir } from './control-dir.js';
 import { formatDestination, parseDestination, type SshDestination } from './destination.js';
 import { remoteCommandLine } from './remote-shell.js';
-import { STAGE_MISMATCH_EXIT, STAGE_SCRIPT, parseStagedDir } from './remote-stage.js';
+import { STAGE_MISMATCH_EXIT, STAGE_SCRIPT, UNSTAGE_SCRIPT, parseStagedDir } from './remote-stage.js';
 import { lastLine, looksLikeSshFailure, sshFailure } from './ssh-errors.js';
 
 export interface SshRunnerOptions {
@@ -78,7 +79,7 @@ class SshRunner implements Runner {
   async stage(bytes: Uint8Array, basename: string): Promise<StagedFile> {
     assertSafeBasename(basename);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const command = remoteCommandLine('sh', ['-c', STAGE_SCRIPT, 'xlp-stage', basename, sha256]);
+    const command = remoteCommandLine('sh', ['-c', STAGE_SCRIPT, 'xlp-stage', basename, sha256, RUN_ID]);
     const result = await this.#remote(command, undefined, bytes, 'sh');
     if (result.exitCode === STAGE_MISMATCH_EXIT) {
       throw new XlpError('stage-corrupt', ExitCode.REMOTE, `the copy of ${basename} on ${this.target} does not match what xlp verified (sha256)`, {
@@ -96,6 +97,18 @@ class SshRunner implements Runner {
     let removed: Promise<void> | undefined;
     const remove = (): Promise<void> => (removed ??= this.#unstage(dir));
     return { path: `${dir}/${basename}`, remove };
+  }
+
+  async removeLeftovers(run: string): Promise<string[]> {
+    if (!isRunId(run)) return [];
+    // The killed run's master may still be listening (ControlPersist): stop it, then remove its directory.
+    const local = await removeRunDirs(this.#options.controlDirBase, 'ssh', run, async (dir) => {
+      const { execa } = await import('execa');
+      await execa('ssh', this.#sshArgs(`${dir}/cm`, ['-O', 'exit']), { reject: false, stdin: 'ignore', timeout: 10_000 });
+    });
+    const result = await this.run('sh', ['-c', UNSTAGE_SCRIPT, 'xlp-unstage', run]);
+    const remote = result.exitCode === 0 ? result.stdout.split('\n').filter((line) => line !== '').map((dir) => `${this.target}:${dir}`) : [];
+    return [...local, ...remote];
   }
 
   async close(): Promise<void> {

@@ -121,5 +121,6 @@ export function createXenLivepatchBackend(runner: Runner, paths: XenToolPaths): 
     hypervisorBuildId,
     livepatchConsole,
     close: () => runner.close(),
+    removeLeftovers: (run) => runner.removeLeftovers(run),
   };
 }

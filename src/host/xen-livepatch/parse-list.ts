@@ -22,20 +22,26 @@ const HEADERS: Record<ListLayout, readonly string[]> = {
   ],
 };
 
-// The name is lazy and at least 40 characters (its padding included), so the first `| STATE` at or
-// after column 40 ends it; names xlp accepts contain no whitespace, so trailing blanks are padding.
+// The tool pads the name to 40 *bytes* (printf's %-40s), so rows are matched on their bytes, one
+// latin1 character each: the name is lazy and at least 40 bytes (its padding included), so the first
+// `| STATE` at or after byte 40 ends it; names xlp accepts contain no whitespace or '|', so trailing
+// blanks are padding. The name and metadata are decoded back from their bytes as UTF-8.
 const STATE_AND_RC = String.raw`\| (CHECKED|APPLIED|unknown)(?: \((-?\d+), (.*?)\))?`;
 const ROW: Record<ListLayout, RegExp> = {
-  'two-column': new RegExp(String.raw`^(.{40,}?)${STATE_AND_RC}$`, 'u'),
+  'two-column': new RegExp(String.raw`^([^]{40,}?)${STATE_AND_RC}$`),
   // Lenient about the trailing space after the last bar, which some transports strip.
-  'three-column': new RegExp(String.raw`^(.{40,}?)${STATE_AND_RC}    \|(?: (.*))?$`, 'u'),
+  'three-column': new RegExp(String.raw`^([^]{40,}?)${STATE_AND_RC}    \|(?: ([^]*))?$`),
 };
 
+const asBytes = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+const fromBytes = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('utf8');
+
 function parseRow(layout: ListLayout, line: string): PayloadStatus | undefined {
-  const match = ROW[layout].exec(line);
+  const match = ROW[layout].exec(asBytes(line));
   if (match === null) return undefined;
-  const [, paddedName = '', state, rc, , metadata = ''] = match;
-  const name = paddedName.replace(/ +$/, '');
+  const [, paddedName = '', state, rc, , metadataBytes = ''] = match;
+  const name = fromBytes(paddedName.replace(/ +$/, ''));
+  const metadata = fromBytes(metadataBytes);
   if (name === '') return undefined;
   return {
     name,
