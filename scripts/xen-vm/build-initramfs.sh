@@ -39,9 +39,10 @@ cp "${kernels[0]}" "$XEN_VM_BUILD/vmlinuz"
 KVER=${kernels[0]##*/vmlinuz-}
 
 # --- rootfs skeleton -----------------------------------------------------------------------------------
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,var/run,var/log,var/lib/xen,var/lib/xenstored} \
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,mnt,var/log,var/lib/xen,var/lib/xenstored} \
   "$ROOT"/{etc/xen,etc/dropbear,lib/modules,"$TOOL_DIR"} "${XEN_VM_LIB_DIRS[@]/#/$ROOT/}"
 install -d -m 0700 "$ROOT/root" "$ROOT/root/.ssh"
+ln -s /run "$ROOT/var/run"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$ROOT/etc/passwd"
 printf 'root:x:0:\n' > "$ROOT/etc/group"
 printf '/bin/sh\n' > "$ROOT/etc/shells"
@@ -55,24 +56,6 @@ for applet in $("$ROOT/bin/busybox" --list-full); do
 done
 
 # --- programs and the shared libraries they need (resolved in the extracted tree only) ----------------
-declare -A copied_libs=()
-find_lib() {
-  local dir
-  for dir in "${XEN_VM_LIB_DIRS[@]}"; do
-    [[ -e $XEN_VM_TREE/$dir/$1 ]] && { printf '%s\n' "$dir/$1"; return; }
-  done
-  die "library $1 is not in the extracted packages (add its package to fetch.sh)"
-}
-copy_needed_libs() {
-  local lib rel
-  for lib in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    [[ -n ${copied_libs[$lib]:-} ]] && continue
-    copied_libs[$lib]=1
-    rel=$(find_lib "$lib")
-    cp -L "$XEN_VM_TREE/$rel" "$ROOT/$rel"
-    copy_needed_libs "$ROOT/$rel"
-  done
-}
 cp -L "$(tree_path "${XEN_VM_LOADER_PATHS[@]}")" "$ROOT/lib64/ld-linux-x86-64.so.2"
 for tool in "${XEN_TOOLS[@]}"; do
   src=$XEN_VM_TREE/$TOOL_DIR/$tool
@@ -80,18 +63,11 @@ for tool in "${XEN_TOOLS[@]}"; do
   [[ -f $src ]] || die "$tool is not in xen-utils-$XLP_XEN_VERSION"
   cp "$src" "$ROOT/$TOOL_DIR/$tool"
   ln -sf "/$TOOL_DIR/$tool" "$ROOT/usr/sbin/$tool"
-  copy_needed_libs "$src"
+  copy_needed_libs "$ROOT" "$src"
 done
 # dropbear, and the per-version hook (lib.sh): more files or folders of the tree, at the same path in
 # dom0; each ELF file among them brings the shared libraries it needs.
-for path in usr/sbin/dropbear "${XEN_VM_EXTRA_FILES[@]}"; do
-  [[ -e $XEN_VM_TREE/$path ]] || die "$path is not in the extracted packages"
-  mkdir -p "$(dirname "$ROOT/$path")"
-  cp -a "$XEN_VM_TREE/$path" "$ROOT/$path"
-  while IFS= read -r -d '' file; do
-    if [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]]; then copy_needed_libs "$file"; fi
-  done < <(find "$ROOT/$path" -type f -print0)
-done
+copy_tree_files "$ROOT" usr/sbin/dropbear "${XEN_VM_EXTRA_FILES[@]}"
 # ssh sessions then find the libraries without LD_LIBRARY_PATH.
 ldconfig -r "$ROOT"
 
@@ -112,15 +88,14 @@ add_module() {
   module_done[$key]=1
   file=$(module_file "$1")
   # Debian 13 ships xz-compressed modules; the static busybox of the tree decompresses them.
-  if [[ $file == *.xz ]]; then "$BUSYBOX" unxz -c "$file"; else cat "$file"; fi > "$XEN_VM_BUILD/module.ko"
-  objcopy -O binary --only-section=.modinfo "$XEN_VM_BUILD/module.ko" "$XEN_VM_BUILD/modinfo.bin"
+  if [[ $file == *.xz ]]; then "$BUSYBOX" unxz -c "$file"; else cat "$file"; fi > "$ROOT/lib/modules/$key.ko"
+  objcopy -O binary --only-section=.modinfo "$ROOT/lib/modules/$key.ko" "$XEN_VM_BUILD/modinfo.bin"
   deps=$(tr '\0' '\n' < "$XEN_VM_BUILD/modinfo.bin" | sed -n 's/^depends=//p' | tr ',' ' ')
   for dep in $deps; do add_module "$dep"; done
-  mv "$XEN_VM_BUILD/module.ko" "$ROOT/lib/modules/$key.ko"
   printf '%s\n' "$key" >> "$ROOT/etc/modules.order"
 }
 : > "$ROOT/etc/modules.order"
-for module in "${MODULES[@]}"; do add_module "$module"; done
+for module in "${MODULES[@]}" "${XEN_VM_DISK_MODULES[@]}"; do add_module "$module"; done
 rm -f "$XEN_VM_BUILD/modinfo.bin"
 
 # --- keys: the VM's host key and the client key the tests log in with ---------------------------------
@@ -133,7 +108,7 @@ printf 'xlp-xen-vm %s\n' "$host_pub" > "$XEN_VM_BUILD/known_hosts"
 ssh-keygen -q -t ed25519 -N '' -C xlp-xen-vm-client -f "$XEN_VM_BUILD/client_key"
 install -m 0600 "$XEN_VM_BUILD/client_key.pub" "$ROOT/root/.ssh/authorized_keys"
 
-sed "s/@READY_MARKER@/$XEN_VM_READY_MARKER/" "$HERE/dom0-init.sh" > "$ROOT/init"
+sed -e "s/@READY_MARKER@/$XEN_VM_READY_MARKER/" -e "s/@UNIT_TIMEOUT@/$XEN_VM_UNIT_TIMEOUT/" "$HERE/dom0-init.sh" > "$ROOT/init"
 chmod 0755 "$ROOT/init"
 
 (cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$XEN_VM_BUILD/initramfs.cpio.gz"

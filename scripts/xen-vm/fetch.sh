@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fetches what the real-Xen VM of one Xen version needs: QEMU and cpio on the host (apt-get install), and
-# that version's Debian hypervisor, its tools and libraries, the distribution's kernel, dropbear and busybox
-# as .deb files that are only extracted (dpkg -x) into $XEN_VM_TREE, never installed.
+# Fetches what the real-Xen VM of one Xen version needs: QEMU and cpio (and e2fsprogs for a VM with a
+# persistent disk) on the host (apt-get install), and that version's Debian hypervisor, its tools and
+# libraries, the distribution's kernel, dropbear and busybox (and the table's extra packages) as .deb files that are only extracted (dpkg -x) into $XEN_VM_TREE, never installed.
 # 4.17 uses this machine's own apt (Debian 12); 4.20 a private apt configuration for Debian 13 in the work
 # directory (its own sources.list, lists, cache and archive keys), so the machine's apt setup never changes.
 # Idempotent: a second run reuses the cache.
@@ -11,6 +11,9 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HOST_TOOLS=(qemu-system-x86 cpio)
+HOST_COMMANDS=(qemu-system-x86_64 cpio)
+# The persistent disk (build-disk.sh) is made with mkfs.ext4 -d.
+if [[ -n $XEN_VM_DISK_MB ]]; then HOST_TOOLS+=(e2fsprogs); HOST_COMMANDS+=(mkfs.ext4); fi
 V=$XLP_XEN_VERSION
 PACKAGES=(
   "xen-hypervisor-$V-amd64" "xen-hypervisor-$V-amd64-dbg" "xen-utils-$V"
@@ -71,8 +74,10 @@ ensure_apt_lists() {
 }
 
 install_host_tools() {
-  if command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null; then return; fi
-  [[ $(id -u) == 0 ]] || die "qemu-system-x86_64 or cpio is missing; as root run: apt-get install -y --no-install-recommends ${HOST_TOOLS[*]}"
+  local command missing=()
+  for command in "${HOST_COMMANDS[@]}"; do command -v "$command" >/dev/null || missing+=("$command"); done
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) == 0 ]] || die "${missing[*]} missing; as root run: apt-get install -y --no-install-recommends ${HOST_TOOLS[*]}"
   apt-cache policy qemu-system-x86 | grep -q 'Candidate: [0-9]' || apt-get update -qq
   log "installing ${HOST_TOOLS[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${HOST_TOOLS[@]}" >/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ends the VM boot.sh started: `poweroff -f` in dom0 (Xen then makes QEMU exit), else SIGTERM then SIGKILL
-# to QEMU's own pid, and only that pid. Safe to run when no VM is running.
+# Ends the VM boot.sh started: `poweroff` in dom0 (its /init stops every process and unmounts the
+# persistent disk, then Xen makes QEMU exit), else SIGTERM then SIGKILL to QEMU's own pid, and only that
+# pid. Safe to run when no VM is running. The session (disk, console logs) stays for the next boot.sh.
 # Usage: stop.sh [--xen 4.17|4.20]
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -18,9 +19,9 @@ wait_gone() {
 
 if is_qemu && [[ -f $XEN_VM_RUN/ssh_config ]]; then
   # The ssh client exits 255 ("closed by remote host"): that is the expected end.
-  timeout 10 ssh -F "$XEN_VM_RUN/ssh_config" xlp-xen-vm poweroff -f >/dev/null 2>&1 || true
+  timeout 10 ssh -F "$XEN_VM_RUN/ssh_config" xlp-xen-vm poweroff >/dev/null 2>&1 || true
 fi
-if ! wait_gone 50; then
+if ! wait_gone 300; then
   kill -TERM "$pid" 2>/dev/null || true
   wait_gone 50 || kill -KILL "$pid" 2>/dev/null || true
 fi

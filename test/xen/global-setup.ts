@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import type { TestProject } from 'vitest/node';
 import { tierSeries, xlInfoField } from './series.js';
 import type { XenVm } from './vm.js';
+import { bootRecord, parseVmEnv } from './vm-env.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPTS = join(REPO, 'scripts', 'xen-vm');
@@ -40,15 +41,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   await script('stop.sh'); // a VM left over from an interrupted run
   await script('fetch.sh');
   await script('build-initramfs.sh');
+  await script('build-disk.sh'); // the persistent disk's template, for a series that has one
   const payloadDir = join(process.env.XLP_XEN_VM_DIR ?? join(REPO, '.work', 'xen-vm'), series, 'payloads');
   await script('build-payloads.sh', [payloadDir]);
   const prepareSeconds = seconds(started);
 
   const bootStarted = process.hrtime.bigint();
-  const env = Object.fromEntries((await script('boot.sh')).trim().split('\n').map((line) => {
-    const eq = line.indexOf('=');
-    return [line.slice(0, eq), line.slice(eq + 1)];
-  }));
+  // A new session: a fresh copy of the disk template; reboots inside the run keep it.
+  const env = parseVmEnv(await script('boot.sh', ['--fresh']));
   const bootSeconds = seconds(bootStarted);
   try {
     const sshConfig = String(env.XEN_VM_SSH_CONFIG);
@@ -61,6 +61,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       buildId: String(env.XEN_VM_BUILD_ID),
       console: String(env.XEN_VM_CONSOLE),
       payloadDir,
+      ...(env.XEN_VM_DISK ? { disk: env.XEN_VM_DISK } : {}),
+      firstBoot: bootRecord(env),
       timings: { prepareSeconds, bootSeconds },
     };
     console.warn(`${label}: packages and payloads ready in ${prepareSeconds}s, dom0 of ${vm.xenVersion} up in ${bootSeconds}s (port ${vm.port})`);

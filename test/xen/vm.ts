@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { inject } from 'vitest';
 import { isolatedEnv, runXlp, type CliResult } from '../helpers/cli.js';
 import { XEN_SERIES, xlInfoField, type XenSeries } from './series.js';
+import type { BootRecord } from './vm-env.js';
 
 export interface XenVm {
   /** The Debian Xen series booted, e.g. "4.20": it names every test and failure. */
@@ -13,10 +14,17 @@ export interface XenVm {
   readonly sshConfig: string;
   /** The running hypervisor's build-id, read from the xen binary's GNU build-id note. */
   readonly buildId: string;
-  /** The serial console log (Xen and dom0 kernel messages). */
+  /** The serial console log of the first boot (Xen and dom0 kernel messages); each reboot has its own. */
   readonly console: string;
   /** Payloads built by scripts/xen-vm/build-payloads.sh for this hypervisor. */
   readonly payloadDir: string;
+  /**
+   * The session's persistent disk image on the host, for a series whose dom0 has one (4.20: Node.js and
+   * xlp, /var/lib/xlp, /etc/xlp, the boot unit; scripts/xen-vm/build-disk.sh). Undefined for 4.17.
+   */
+  readonly disk?: string;
+  /** The global setup's boot, the session's first (test/xen/boot-control.ts reboots). */
+  readonly firstBoot: BootRecord;
   readonly timings: { readonly prepareSeconds: number; readonly bootSeconds: number };
 }
 
