@@ -150,12 +150,15 @@ export async function complete(words: readonly string[], env: NodeJS.ProcessEnv)
   }
   const arg = Object.values(command.args)[positional];
   if (arg?.options !== undefined) return arg.options.filter(startsWith(current));
-  if (arg?.name === 'name' && (ACTIONS as readonly string[]).includes(command.id)) {
+  if (arg !== undefined && PAYLOAD_NAME_ARGS.has(arg.name) && (ACTIONS as readonly string[]).includes(command.id)) {
     const names = await Promise.race([payloadNames(command.id as Action, words, env).catch(() => []), new Promise<string[]>((resolve) => setTimeout(() => resolve([]), NAMES_TIMEOUT_MS).unref())]);
     return names.filter(startsWith(current));
   }
   return [];
 }
+
+/** The arguments that take a loaded payload's name: `name`, and replace's `target` (a name, or a file the shell completes when no name matches). */
+const PAYLOAD_NAME_ARGS: ReadonlySet<string> = new Set(['name', 'target']);
 
 /** `xlp __complete WORD...`: prints the candidates and exits, whatever the host lookup left running. */
 export async function printCompletions(words: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {

@@ -51,7 +51,7 @@ export const EXIT_CODES = [
   {
     code: 6,
     key: 'WRONG_STATE',
-    errorCodes: ['wrong-state', 'not-top'],
+    errorCodes: ['wrong-state', 'not-top', 'sync-blocked'],
     help: 'wrong state (e.g. revert of a payload not on top of the stack)',
     meaning: "the payload's state forbids it: unload of an applied payload, revert of a payload that is not the top of the applied stack",
   },

@@ -60,7 +60,7 @@ const splitRuns = (stdout: string): string[][] =>
 describe('bash', () => {
   const cases: Array<[string, string[]]> = [
     ['xlp au', ['audit', 'autocomplete']],
-    ['xlp s', ['sign', 'sim', 'status']],
+    ['xlp s', ['sign', 'sim', 'status', 'sync']],
     ['xlp audit ', ['export', 'log', 'recover-tail', 'seal', 'verify']],
     ['xlp audit l', ['log']],
     ['xlp help au', ['audit', 'autocomplete']],

@@ -4,13 +4,13 @@
  * isolated HOME, the simulated host through XLP_BACKEND and XLP_SIM_STATE) and the files the
  * examples name made first (./xsa-466.livepatch, ~/.ssh/id_ed25519...). They run in the order a
  * person would (upload before apply), each with the exit code it shows; the few commands between
- * them that no example names (uploading the cumulative payload replace takes) are marked as set-up.
+ * them that no example names are marked as set-up.
  * The --host examples reach a real sshd on 127.0.0.1 through an ssh_config (XLP_SSH_CONFIG) naming
  * dom0, whose xen-livepatch and xl are the simulator's; those naming /etc/xlp/audit.key run where
  * /etc has it (a private overlay). An example added to a command without a place here fails the test.
  */
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,11 +78,21 @@ const STEPS: readonly Step[] = [
   { line: 'xlp revert xsa-466' },
   { line: 'xlp load ./xsa-466.livepatch' },
   { line: 'xlp load ./build/out.livepatch --name xsa-466 --json' },
-  { line: 'xlp upload xsa-cumulative-3 ./xsa-cumulative-3.livepatch', setup: true },
-  { line: 'xlp replace xsa-cumulative-3' },
+  { line: 'xlp replace ./xsa-cumulative-3.livepatch' },
+  { line: 'xlp replace xsa-cumulative-3 --dry-run' },
+  { line: 'xlp prune --keep xsa-466' },
+  { line: 'xlp prune --dry-run' },
   { line: 'xlp unload xsa-466' },
   { line: 'xlp status' },
   { line: 'xlp status --json' },
+  // site.yaml wants the cumulative payload applied and xsa-466 uploaded beside it: a drift until synced.
+  { line: 'xlp check -f site.yaml', exitCode: 11 },
+  { line: 'xlp check -f site.yaml --json', exitCode: 11 },
+  { line: 'xlp plan -f site.yaml' },
+  { line: 'xlp plan -f site.yaml --out site.plan.json' },
+  { line: 'xlp sync -f site.yaml --dry-run' },
+  { line: 'xlp sync -f site.yaml --plan site.plan.json' },
+  { line: 'xlp sync -f site.yaml' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch --host root@dom0', setup: true, where: 'ssh' },
   { line: 'xlp status --host root@dom0.example.org', where: 'ssh' },
   { line: 'xlp sim fault incomplete --action apply --duration-ms 2000' },
@@ -112,6 +122,8 @@ let home: string;
 let work: string;
 const env: Record<Where, Record<string, string>> = { sim: {}, ssh: {} };
 
+const sha256Of = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+
 /** Writes `path` as an executable shell script. */
 async function script(path: string, text: string): Promise<void> {
   await writeFile(path, `#!/bin/sh\n${text}\n`);
@@ -132,6 +144,24 @@ beforeAll(async () => {
   await copyFile(payload, join(work, 'xsa-466.livepatch'));
   await copyFile(payload, join(work, 'build', 'out.livepatch'));
   await copyFile(await buildPayload({ id: 'examples_cumulative', returns: '-3' }), join(work, 'xsa-cumulative-3.livepatch'));
+  await writeFile(
+    join(work, 'site.yaml'),
+    [
+      'version: 1',
+      'hypervisors:',
+      `  - build-id: ${TEST_XEN_BUILD_ID}`,
+      '    payloads:',
+      '      - name: xsa-cumulative-3',
+      '        file: xsa-cumulative-3.livepatch',
+      `        sha256: ${await sha256Of(join(work, 'xsa-cumulative-3.livepatch'))}`,
+      '        state: applied',
+      '      - name: xsa-466',
+      '        file: xsa-466.livepatch',
+      `        sha256: ${await sha256Of(join(work, 'xsa-466.livepatch'))}`,
+      '        state: uploaded',
+      '',
+    ].join('\n'),
+  );
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'payload-signer', '-f', join(home, '.ssh', 'id_ed25519')]);
   // /etc/xlp as docs/audit.md sets it up: a sealing key of 32 secret bytes, mode 0600.
   await mkdir(join(home, 'etc-xlp'), { mode: 0o700 });
@@ -192,9 +222,9 @@ describe('the examples in the help', () => {
       expect({ line: step.line, exitCode: result.exitCode, stderr: result.exitCode === (step.exitCode ?? 0) ? '' : result.stderr }).toEqual({ line: step.line, exitCode: step.exitCode ?? 0, stderr: '' });
       if (/--json/.test(step.line)) expect((JSON.parse(result.stdout) as { schemaVersion?: number }).schemaVersion, step.line).toBe(1);
     }
-    // What the examples left: the cumulative payload applied, xsa-466 gone, the signature written.
+    // What the examples left: the cumulative payload applied, xsa-466 uploaded again by the sync, the signature written.
     const list = JSON.parse((await execa('xlp', ['list', '--json'], { env: env.sim, extendEnv: false })).stdout) as { payloads: Array<{ name: string; state: string }> };
-    expect(list.payloads.map((p) => `${p.name} ${p.state}`)).toEqual(['xsa-cumulative-3 APPLIED']);
+    expect(list.payloads.map((p) => `${p.name} ${p.state}`).sort()).toEqual(['xsa-466 CHECKED', 'xsa-cumulative-3 APPLIED']);
     expect(await readFile(join(work, 'xsa-466.livepatch.sig'), 'utf8')).toMatch(/^-----BEGIN SSH SIGNATURE-----/);
     expect((await readFile(join(work, 'audit.csv'), 'utf8')).split('\r\n')[0]).toMatch(/^seq,/);
   }, 300_000);
