@@ -4,7 +4,7 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +202,33 @@ describe.runIf(sshdSuiteEnabled('the ssh runner tests (real sshd)'))('ssh runner
     } finally {
       await own.close();
       await rm(ownBase, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a file on the host in /var/lib/xlp (0600 in 0700 directories), reads it back, and refuses one others can read', async () => {
+    // The remote host is this machine: the file lands in its /var/lib/xlp, under a name no sync uses.
+    const bytes = randomBytes(70_000);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const name = `payloads/${sha256}`;
+    const path = join('/var/lib/xlp', name);
+    try {
+      expect(await runner.readKeptFile(name, 1 << 20)).toBeUndefined();
+      await runner.keepFile(name, bytes);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await stat(dirname(path))).mode & 0o777).toBe(0o700);
+      expect((await stat('/var/lib/xlp')).mode & 0o777).toBe(0o700);
+      expect(Buffer.from((await runner.readKeptFile(name, 1 << 20)) as Uint8Array).equals(bytes)).toBe(true);
+      // No temporary copy left beside it.
+      expect((await readdir(dirname(path))).filter((entry) => entry.startsWith('.xlp-keep'))).toEqual([]);
+      const tooSmall = await errorOf(runner.readKeptFile(name, 1000));
+      expect(tooSmall.message).toContain('larger than 1000 bytes');
+      await chmod(path, 0o644);
+      const exposed = await errorOf(runner.readKeptFile(name, 1 << 20));
+      expect(exposed.code).toBe('kept-file-unusable');
+      expect(exposed.message).toContain('not a private regular file');
+      await expect(runner.keepFile('../escape', bytes)).rejects.toThrow(/invalid name/);
+    } finally {
+      await rm(path, { force: true });
     }
   });
 });
