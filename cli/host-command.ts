@@ -31,15 +31,16 @@ export const auditLogFlag = {
   }),
 };
 
-// The waits have no static default: the config files sit between the environment and the default (src/config/).
+// The waits have no static default, and no `env:` for oclif to read: src/config/ reads
+// XLP_TIMEOUT and XLP_LOCK_TIMEOUT itself, between the flag and the config files, and names a bad
+// value as the variable it came from (oclif would call it "--timeout").
 
 /** How long to wait for another xlp: the host lock, and the journal's append lock. */
 export const lockTimeoutFlag = {
   'lock-timeout': Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    env: 'XLP_LOCK_TIMEOUT',
-    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal (default: 60).',
+    summary: 'Seconds to wait for another xlp changing the same host (the host lock) or appending to the journal (default: XLP_LOCK_TIMEOUT, the config, 60).',
     helpGroup: 'AUDIT',
   }),
 };
@@ -48,8 +49,7 @@ export const timeoutFlag = {
   timeout: Flags.integer({
     min: 0,
     max: MAX_WAIT_SECONDS,
-    env: 'XLP_TIMEOUT',
-    summary: 'Seconds to wait for a busy hypervisor or an unfinished action (default: 30).',
+    summary: 'Seconds to wait for a busy hypervisor or an unfinished action (default: XLP_TIMEOUT, the config, 30).',
     helpGroup: 'HOST',
   }),
 };

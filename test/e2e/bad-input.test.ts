@@ -118,6 +118,20 @@ describe('the command line', () => {
     expectOneLineError(result.stderr, /missing 1 required arg: NAME;/);
   });
 
+  it('names a bad wait in the environment by its variable, for every kind of command (exit 2)', async () => {
+    for (const [variable, args] of [
+      ['XLP_TIMEOUT', ['load', payload]],
+      ['XLP_TIMEOUT', ['list']],
+      ['XLP_LOCK_TIMEOUT', ['apply', 'xsa']],
+      ['XLP_LOCK_TIMEOUT', ['status']],
+    ] as const) {
+      const result = await runXlp([...args], { ...sim.env, [variable]: 'abc' });
+      expect({ variable, args, exitCode: result.exitCode }).toEqual({ variable, args, exitCode: 2 });
+      expectOneLineError(result.stderr, new RegExp(`^xlp: error: ${variable}="abc" is not usable: it must be a whole number of seconds`));
+    }
+    await expectNothingLoaded();
+  });
+
   it('refuses an unknown backend with exit 2', async () => {
     const result = await sim.xlp('list', '--backend', 'kvm');
     expect(result.exitCode).toBe(2);
