@@ -12,6 +12,7 @@
  * last page: records list the host's payloads with their .modinfo, and the payloads here carry a long
  * one (the change's own payload, and for an intent, which lists the host before the change, another).
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +28,13 @@ import { json, waitFor } from './audit-helpers.js';
 
 const unavailable = await tinyFsUnavailable();
 
-/** One journaled change under test; a new command (sync) is one more entry. */
+/** One journaled change under test. */
 interface ChangeCase {
   /** Brings the host to where the change can run, through the journal under test. */
   readonly prepare: readonly string[][];
   readonly args: readonly string[];
+  /** The operation its first journaled change records (a sync's first step is an upload). */
+  readonly operation?: string;
   /** The state of the change's payload once the change took effect. */
   readonly after: 'CHECKED' | 'APPLIED';
   /** A change that works once this one took effect. */
@@ -39,10 +42,14 @@ interface ChangeCase {
 }
 
 const PAYLOAD = '<payload>';
+/** A manifest that wants the payload applied as fd. */
+const MANIFEST = '<manifest>';
 const CHANGES: Record<string, ChangeCase> = {
   upload: { prepare: [], args: ['upload', 'fd', PAYLOAD], after: 'CHECKED', next: ['apply', 'fd'] },
   load: { prepare: [], args: ['load', PAYLOAD, '--name', 'fd'], after: 'APPLIED', next: ['revert', 'fd'] },
   revert: { prepare: [['load', PAYLOAD, '--name', 'fd']], args: ['revert', 'fd'], after: 'CHECKED', next: ['apply', 'fd'] },
+  // Its first step, the upload, is what the full disk cuts short; the sync stops there.
+  sync: { prepare: [], args: ['sync', '-f', MANIFEST], operation: 'upload', after: 'CHECKED', next: ['sync', '-f', MANIFEST] },
 };
 
 interface Step {
@@ -63,6 +70,7 @@ let home: string;
 let payload: string;
 let ballast: string;
 let key: string;
+let manifest: string;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'xlp-full-disk-'));
@@ -70,6 +78,9 @@ beforeAll(async () => {
   await writeFile(key, 'a full-disk test HMAC key, 32+ bytes', { mode: 0o600 });
   const long = Array.from({ length: 40 }, (_, i) => `note${i}=${'x'.repeat(110)}`);
   [payload, ballast] = await Promise.all([buildPayload({ id: 'fulldisk', returns: '-fd', modinfo: long }), buildPayload({ id: 'ballast', modinfo: long })]);
+  manifest = join(home, 'site.yaml');
+  const sha256 = createHash('sha256').update(await readFile(payload)).digest('hex');
+  await writeFile(manifest, `version: 1\nhypervisors:\n  - build-id: ${TEST_XEN_BUILD_ID}\n    payloads:\n      - name: fd\n        file: ${payload}\n        sha256: ${sha256}\n        state: applied\n`);
 }, 120_000);
 afterAll(async () => rm(home, { recursive: true, force: true }));
 
@@ -83,7 +94,7 @@ async function cell(name: string, sealed: boolean) {
   const journal = join(fs.inside, 'audit.jsonl');
   const env = isolatedEnv(dir, { XLP_SIM_BUILD_ID: TEST_XEN_BUILD_ID, XLP_AUDIT_LOG: journal, ...(sealed ? { XLP_AUDIT_SEAL_KEY: key } : {}) });
   const flags = ['-q', '--backend', 'sim', '--sim-state', statePath];
-  const args = (command: readonly string[]) => [...command.map((a) => (a === PAYLOAD ? payload : a)), ...flags];
+  const args = (command: readonly string[]) => [...command.map((a) => (a === PAYLOAD ? payload : a === MANIFEST ? manifest : a)), ...flags];
   return {
     fs,
     statePath,
@@ -154,11 +165,12 @@ describe('the journal on a full disk', () => {
         if (step.sealed) expect(await readFile(host.sealOutside, 'utf8')).toBe(sealBefore);
       } else {
         // The host did change; the journal keeps the intent, and says so.
-        expect(stderr).toMatch(new RegExp(`the ${command} of fd ended 'done' but that is not recorded`));
+        const operation = change.operation ?? command;
+        expect(stderr).toMatch(new RegExp(`the ${operation} of fd ended 'done' but that is not recorded`));
         expect(await host.listed()).toEqual([['fd', change.after]]);
         const lines = await host.lines();
         expect(lines.length).toBe(journalBefore.toString().split('\n').length);
-        expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ type: 'intent', operation: command, name: 'fd' });
+        expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ type: 'intent', operation, name: 'fd' });
         if (step.sealed) expect(JSON.parse(await readFile(host.sealOutside, 'utf8'))).toMatchObject({ seq: lines.length });
         const status = json<{ anomalies: Array<{ kind: string; name?: string }> }>(await host.status());
         expect(status.anomalies).toContainEqual(expect.objectContaining({ kind: 'interrupted', name: 'fd' }));
