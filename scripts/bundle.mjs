@@ -54,8 +54,8 @@ await build({
   logLevel: 'warning',
 });
 
-// The entry point, `xlp list`'s fast path (cli/fast-list.ts) and shell completion (cli/complete.ts,
-// which shares fast-list.js), each one file without splitting:
+// The entry point, the fast paths of `xlp list` and `xlp check` (cli/fast-list.ts, cli/fast-check.ts)
+// and shell completion (cli/complete.ts, which shares fast-list.js), each one file without splitting:
 // the path monitoring polls then reads two files instead of dozens of chunks; oclif is not loaded
 // at all. execa is a file of its own (one file, not the ~150 of node_modules/execa), loaded only by
 // the local and ssh runners: the simulated host never parses it.
@@ -73,13 +73,13 @@ await build({
   logLevel: 'warning',
 });
 await build({
-  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), complete: join(root, 'cli', 'complete.ts') },
+  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), 'fast-check': join(root, 'cli', 'fast-check.ts'), complete: join(root, 'cli', 'complete.ts') },
   outdir: out,
   bundle: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['./fast-list.js', './oclif-main.js', './complete.js'],
+  external: ['./fast-list.js', './fast-check.js', './oclif-main.js', './complete.js'],
   plugins: [execaFile, yamlEsm],
   alias,
   legalComments: 'none',
