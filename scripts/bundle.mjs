@@ -72,6 +72,21 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// node:fs by process.getBuiltinModule in those files, not by `import`: its ES module facade reads
+// every export of fs, and the lazy ReadStream getter then loads all of node:stream, about 40 ms of a
+// start on this machine against under 1 ms (docs/performance.md, "xlp check"). Only what a getter
+// makes cheaply is exported: the stream classes and fs.promises stay out (an import of one fails the build).
+const fsNames = Object.keys(await import('node:fs')).filter((name) => name !== 'default' && name !== 'promises' && !name.endsWith('Stream'));
+const fsByGetter = {
+  name: 'fs-by-getter',
+  setup: (b) => {
+    b.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: 'node:fs', namespace: 'fs-by-getter' }));
+    b.onLoad({ filter: /.*/, namespace: 'fs-by-getter' }, () => ({
+      contents: `const fs = process.getBuiltinModule('node:fs');\nexport default fs;\nexport const { ${fsNames.join(', ')} } = fs;\n`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), 'fast-check': join(root, 'cli', 'fast-check.ts'), complete: join(root, 'cli', 'complete.ts') },
   outdir: out,
@@ -80,7 +95,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['./fast-list.js', './fast-check.js', './oclif-main.js', './complete.js'],
-  plugins: [execaFile, yamlEsm],
+  plugins: [execaFile, yamlEsm, fsByGetter],
   alias,
   legalComments: 'none',
   logLevel: 'warning',

@@ -76,7 +76,8 @@ describe.skipIf(isSkip(vmOrSkip))(`xlp plan, sync and check against real ${xenLa
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'xlp-xen-desired-'));
     manifest = join(home, 'site.yaml');
-    xlp = xlpOn(vm, home);
+    // A sync of six steps over ssh to a TCG dom0 can take minutes under load: more than runXlp's default.
+    xlp = xlpOn(vm, home, 300_000);
     local = (args) => runXlp(args, isolatedEnv(home));
     for (const file of ['xenlab1', 'xenlab1-rebuilt', 'xenlab2', 'xenlab3']) sha256.set(file, createHash('sha256').update(await readFile(path(file))).digest('hex'));
     await resetHypervisor(vm);
