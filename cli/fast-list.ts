@@ -1,6 +1,6 @@
 /**
  * `xlp list` is what monitoring and pipelines poll, often; it answers here without loading oclif
- * (docs/performance.md) when its command line has one of the plain forms below. Anything else (help,
+ * (docs/performance.md) when its command line has a plain form (cli/fast-host.ts). Anything else (help,
  * an unknown, repeated or malformed flag, an empty environment variable) goes to oclif untouched.
  * The host flags and their environment variables come from the same table as oclif's
  * (src/host/options.ts), and the config files are read and checked as every oclif command reads
@@ -8,9 +8,10 @@
  * ones the oclif command gives: both use listPayloads, renderList and reportFailure, and
  * test/e2e/fast-list.test.ts compares the two paths. XLP_FAST_PATH=0 turns this path off.
  */
-import type { Backend } from '../src/host/backend.js';
-import type { Places } from '../src/paths.js';
-import { HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
+import { openBackend, parsePlainLine, resolveHost } from './fast-host.js';
+
+// Shell completion (cli/complete.ts) loads this bundle for these two.
+export { openBackend, resolveHost };
 
 interface FastList {
   /** The host flags the command line gave, by flag name. */
@@ -18,55 +19,10 @@ interface FastList {
   readonly json: boolean;
 }
 
-const BY_FLAG = new Map<string, (typeof HOST_OPTIONS)[number]>(HOST_OPTIONS.map((spec) => [`--${spec.flag}`, spec]));
-
 /** The list request, or undefined when the command line is not one this path takes. */
 export function parseFastList(argv: readonly string[], env: NodeJS.ProcessEnv): FastList | undefined {
-  if (argv[0] !== 'list') return undefined;
-  const values = new Map<string, string>();
-  const booleans = new Set<string>();
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const spec = BY_FLAG.get(eq < 0 ? arg : arg.slice(0, eq));
-    if (spec !== undefined) {
-      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === '' || value.startsWith('-') || values.has(spec.flag)) return undefined;
-      values.set(spec.flag, value);
-    } else if ((arg === '--json' || arg === '--quiet' || arg === '-q') && !booleans.has(arg)) {
-      booleans.add(arg);
-    } else {
-      return undefined;
-    }
-  }
-  for (const spec of HOST_OPTIONS) {
-    // oclif reads an empty variable its own way: leave such a command line to it.
-    if (env[spec.env] === '') return undefined;
-  }
-  if (env.XLP_CONTENT_TYPE === '') return undefined;
-  // oclif names a backend it does not know in its own words.
-  const backend = values.get('backend') ?? env.XLP_BACKEND;
-  if (backend !== undefined && !isBackendKind(backend)) return undefined;
-  return { json: booleans.has('--json') || env.XLP_CONTENT_TYPE?.toLowerCase() === 'json', flags: Object.fromEntries(values) };
-}
-
-/** The host a fast command line names (its flags over the environment over the config files, as every command reads them) and this run's places. */
-export async function resolveHost(flags: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): Promise<{ host: HostOptions; places: Places }> {
-  const [{ loadConfigFiles }, { resolveSettings }, { hostOptionsOf }, { configDirs, placesFor }] = await Promise.all([
-    import('../src/config/load.js'),
-    import('../src/config/resolve.js'),
-    import('../src/config/host-options.js'),
-    import('../src/paths.js'),
-  ]);
-  const settings = resolveSettings({ files: await loadConfigFiles(configDirs(env)), env, flags });
-  const places = placesFor({ sim: settings.get('host.backend').value === 'sim', simState: flags['sim-state'] }, env);
-  return { host: hostOptionsOf(settings, places.simState), places };
-}
-
-/** The backend of a resolved host, as `xlp list` has it. */
-export async function openBackend(host: HostOptions, places: Places): Promise<Backend> {
-  const { connect } = await import('../src/host/factory.js');
-  return connect(host, places);
+  const parsed = parsePlainLine('list', argv, env);
+  return parsed === undefined ? undefined : { json: parsed.json, flags: parsed.flags };
 }
 
 /** Answers `xlp list` and returns true, or returns false (having done nothing) for oclif to take it. */

@@ -54,8 +54,8 @@ await build({
   logLevel: 'warning',
 });
 
-// The entry point, `xlp list`'s fast path (cli/fast-list.ts) and shell completion (cli/complete.ts,
-// which shares fast-list.js), each one file without splitting:
+// The entry point, the fast paths of `xlp list` and `xlp check` (cli/fast-list.ts, cli/fast-check.ts)
+// and shell completion (cli/complete.ts, which shares fast-list.js), each one file without splitting:
 // the path monitoring polls then reads two files instead of dozens of chunks; oclif is not loaded
 // at all. execa is a file of its own (one file, not the ~150 of node_modules/execa), loaded only by
 // the local and ssh runners: the simulated host never parses it.
@@ -72,15 +72,30 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// node:fs by process.getBuiltinModule in those files, not by `import`: its ES module facade reads
+// every export of fs, and the lazy ReadStream getter then loads all of node:stream, about 40 ms of a
+// start on this machine against under 1 ms (docs/performance.md, "xlp check"). Only what a getter
+// makes cheaply is exported: the stream classes and fs.promises stay out (an import of one fails the build).
+const fsNames = Object.keys(await import('node:fs')).filter((name) => name !== 'default' && name !== 'promises' && !name.endsWith('Stream'));
+const fsByGetter = {
+  name: 'fs-by-getter',
+  setup: (b) => {
+    b.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: 'node:fs', namespace: 'fs-by-getter' }));
+    b.onLoad({ filter: /.*/, namespace: 'fs-by-getter' }, () => ({
+      contents: `const fs = process.getBuiltinModule('node:fs');\nexport default fs;\nexport const { ${fsNames.join(', ')} } = fs;\n`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
-  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), complete: join(root, 'cli', 'complete.ts') },
+  entryPoints: { main: join(root, 'cli', 'main.ts'), 'fast-list': join(root, 'cli', 'fast-list.ts'), 'fast-check': join(root, 'cli', 'fast-check.ts'), complete: join(root, 'cli', 'complete.ts') },
   outdir: out,
   bundle: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['./fast-list.js', './oclif-main.js', './complete.js'],
-  plugins: [execaFile, yamlEsm],
+  external: ['./fast-list.js', './fast-check.js', './oclif-main.js', './complete.js'],
+  plugins: [execaFile, yamlEsm, fsByGetter],
   alias,
   legalComments: 'none',
   logLevel: 'warning',

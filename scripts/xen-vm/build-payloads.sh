@@ -2,6 +2,8 @@
 # Builds the real-Xen tier's payloads with the project's scripts/mkpayload.sh, for the hypervisor the VM
 # boots: its build-id read from the xen binary's GNU build-id note, function sizes from xen-syms.
 #   xenlab1       xen_extra_version -> "-xenlab1"              (depends: Xen)
+#   xenlab1-rebuilt  xenlab1 without its .comment: other bytes, the same build-id (ld's covers only
+#                 allocated contents), as a rebuild by another toolchain (desired-state.test.ts)
 #   xenlab2       xen_changeset -> "xenlab2-stacked"           (depends: xenlab1's build-id)
 #   xenlab3       xen_extra_version -> "-xenlab3-repl", .modinfo XSA=999 VERSION=1 (depends: Xen)
 #   xenlab-badid  like xenlab1, xen_depends with one byte changed (Xen must refuse it)
@@ -35,6 +37,9 @@ bad_id=$(printf '%s' "$xen_id" | awk '{ c = substr($0, 1, 2); printf "%s%s", (c 
 mkdir -p "$out"
 mk() { bash "$MKPAYLOAD" --xen-build-id "$xen_id" "$@"; }
 mk --out "$out/xenlab1.livepatch" --id xenlab1 --func xen_extra_version --old-size "$(size_of xen_extra_version)" --returns -xenlab1
+objcopy --remove-section .comment "$out/xenlab1.livepatch" "$out/xenlab1-rebuilt.livepatch"
+[[ $(build_id_of "$out/xenlab1-rebuilt.livepatch") == "$(build_id_of "$out/xenlab1.livepatch")" ]] || die 'xenlab1-rebuilt must have the build-id of xenlab1'
+cmp -s "$out/xenlab1-rebuilt.livepatch" "$out/xenlab1.livepatch" && die 'xenlab1-rebuilt must differ from xenlab1 in its bytes'
 mk --out "$out/xenlab2.livepatch" --id xenlab2 --func xen_changeset --old-size "$(size_of xen_changeset)" \
   --returns xenlab2-stacked --depends "$(build_id_of "$out/xenlab1.livepatch")"
 mk --out "$out/xenlab3.livepatch" --id xenlab3 --func xen_extra_version --old-size "$(size_of xen_extra_version)" \

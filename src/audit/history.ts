@@ -6,7 +6,7 @@ import type { PayloadStatus } from '../model/types.js';
 import { presenceIn, type Operation, type Presence } from '../model/vocabulary.js';
 import { scanJournal, type ScanResult } from './journal-reader.js';
 import type { JournalRecord, Resolution, StoredRecord } from './record.js';
-import type { ChangeResult } from '../model/results.js';
+import type { ChangeResult, ProbeRun } from '../model/results.js';
 
 export interface Change {
   /** seq of the intent record. */
@@ -33,6 +33,8 @@ export interface Change {
   readonly error?: string;
   /** The payload's presence after the change: as its outcome recorded it, or as a recovery found it. */
   readonly after?: Presence | 'unknown';
+  /** The health probes run after the change (sync), with their output, as its outcome recorded them. */
+  readonly probes?: readonly ProbeRun[];
   /** What a later run concluded from the live state, for an interrupted change. */
   readonly resolution?: Resolution & { readonly seq: number; readonly time: string };
 }
@@ -88,6 +90,7 @@ export async function readHistory(path: string, host?: string): Promise<History>
         ...(record.error?.errno === undefined ? {} : { errno: record.error.errno }),
         ...(record.error === undefined ? {} : { error: record.error.message }),
         after: record.state,
+        ...(record.probes === undefined ? {} : { probes: record.probes }),
       });
     } else {
       for (const resolution of record.resolved) {

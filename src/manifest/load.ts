@@ -22,7 +22,7 @@ import { stackProblems, xenDependsProblem, type CheckedEntry } from './stack.js'
 /**
  * Which payloads' checked bytes loadManifest keeps for bytesOf: all of them (the default), none
  * (check needs the facts only), or one hypervisor build's (sync: the running hypervisor's). The
- * others are read, checked and dropped, one file at a time.
+ * others are read, checked and dropped, a few files at a time (FILES_AT_ONCE).
  */
 export type KeepBytes = 'all' | 'none' | { readonly hypervisor: string };
 
@@ -65,12 +65,13 @@ async function loadHypervisor(h: ManifestHypervisor, complete: boolean, baseDir:
   const payloads: DesiredPayload[] = [];
   const checked: CheckedEntry[] = [];
   let stackable = complete;
-  for (const entry of h.payloads) {
-    if (entry.state === 'absent') {
+  const results = await checkFiles(h, baseDir);
+  for (const [index, entry] of h.payloads.entries()) {
+    const result = results[index];
+    if (entry.state === 'absent' || result === undefined) {
       payloads.push({ name: entry.name, state: 'absent', position: entry.position });
       continue;
     }
-    const result = await checkFile(h.buildId, entry, baseDir);
     problems.push(...result.problems);
     if (result.facts === undefined || result.bytes === undefined) {
       stackable = false;
@@ -94,6 +95,23 @@ async function loadHypervisor(h: ManifestHypervisor, complete: boolean, baseDir:
   if (stackable) problems.push(...stackProblems(h.buildId, checked));
   return { buildId: h.buildId, payloads, position: h.position };
 }
+
+/**
+ * The file checks of a hypervisor's present entries (undefined for an absent one), by index. Files
+ * are read a few at a time: their reads and stats overlap (a check polled every minute reads every
+ * file, docs/performance.md), while the bytes held at once stay bounded.
+ */
+async function checkFiles(h: ManifestHypervisor, baseDir: string): Promise<(FileCheck | undefined)[]> {
+  const results: (FileCheck | undefined)[] = [];
+  for (let start = 0; start < h.payloads.length; start += FILES_AT_ONCE) {
+    const batch = h.payloads.slice(start, start + FILES_AT_ONCE);
+    results.push(...(await Promise.all(batch.map((entry) => (entry.state === 'absent' ? undefined : checkFile(h.buildId, entry, baseDir))))));
+  }
+  return results;
+}
+
+/** At most 8 payload files (2 MiB each at most) in memory at once while they are checked. */
+const FILES_AT_ONCE = 8;
 
 interface FileCheck {
   readonly problems: readonly ManifestProblem[];

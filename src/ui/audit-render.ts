@@ -1,5 +1,5 @@
 /** Text for people from the audit results; --json prints the results themselves. */
-import { escapeText } from '../model/text.js';
+import { commandLine, escapeText } from '../model/text.js';
 import { describeHolder } from './render.js';
 import { renderTable } from './table.js';
 import type { Change } from '../audit/history.js';
@@ -24,10 +24,21 @@ function resultText(change: Change): string {
 
 export function renderChanges(changes: readonly Change[]): string {
   if (changes.length === 0) return 'No recorded changes match.';
-  return renderTable(
+  const table = renderTable(
     ['RECORD', 'TIME', 'HOST', 'USER', 'OPERATION', 'NAME', 'RESULT', 'MS', 'SHA256'],
     changes.map((c) => [String(c.seq), c.time, c.host, describeActor(c), c.operation, c.name, resultText(c), c.durationMs === undefined ? '-' : String(c.durationMs), short(c.sha256)]),
   );
+  const probed = changes.filter((c) => (c.probes ?? []).length > 0);
+  return probed.length === 0 ? table : [table, '', 'Health probes:', ...probed.flatMap(probeLines)].join('\n');
+}
+
+/** Each probe of a change with what it said: where a failed probe's hint sends the operator. */
+function probeLines(change: Change): string[] {
+  return (change.probes ?? []).flatMap((p) => {
+    const verdict = p.timedOut ? 'timed out' : p.exitCode === null ? 'could not run' : `exit ${p.exitCode}`;
+    const said = (stream: string, text: string): string[] => text.split('\n').filter((line) => line !== '').map((line) => `    ${stream}: ${escapeText(line)}`);
+    return [`  record ${change.seq} ${change.operation} ${escapeText(change.name)}: ${commandLine(p.argv)}: ${verdict} in ${p.durationMs} ms`, ...said('stdout', p.stdout), ...said('stderr', p.stderr)];
+  });
 }
 
 export function renderStatus(result: StatusResult): string {

@@ -66,10 +66,10 @@ export async function xlInfo(vm: XenVm, field: string): Promise<string> {
 
 
 /** Runs the built xlp against the VM over ssh, isolated from this machine's xlp state. */
-export function xlpOn(vm: XenVm, home: string): (args: readonly string[]) => Promise<CliResult> {
+export function xlpOn(vm: XenVm, home: string, timeoutMs?: number): (args: readonly string[]) => Promise<CliResult> {
   const env = isolatedEnv(home);
   const host = ['--host', `root@127.0.0.1:${vm.port}`, '--ssh-config', vm.sshConfig];
-  return (args) => runXlp([...args, ...host], env);
+  return (args) => runXlp([...args, ...host], env, timeoutMs);
 }
 
 /** Brings the hypervisor back to "nothing loaded" with the raw tool: reverts top-down, then unloads. */
@@ -80,6 +80,12 @@ applied=$(xen-livepatch list | awk -F'|' 'NR > 2 && $2 ~ /APPLIED/ { gsub(/ /, "
 for name in $(echo "$applied" | sed '1!G;h;$!d'); do xen-livepatch revert "$name" >/dev/null; done
 for name in $names; do xen-livepatch unload "$name" >/dev/null; done
 xen-livepatch list`;
-  const result = await inDom0(vm, script);
+  let result = await inDom0(vm, script);
+  // Under host load the hypervisor can answer a revert with EBUSY (its action not done in time,
+  // docs/real-xen.md): Xen changed nothing then, and the same revert succeeds a little later.
+  for (let retry = 0; retry < 5 && result.stdout !== 'Nothing to list\n' && result.stderr.includes('Error 16:'); retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    result = await inDom0(vm, script);
+  }
   if (result.stdout !== 'Nothing to list\n') throw new Error(`cannot reset the hypervisor of Xen ${vm.series}: ${result.stdout}${result.stderr}`);
 }
