@@ -80,12 +80,11 @@ def xlp_argv(module, command, kind):
 def xlp_program(module):
     """The xlp binary: a path as given, or a name looked up in PATH (a clear failure when absent)."""
     program = module.params['xlp']
-    if '/' in program:
-        if not os.access(program, os.X_OK):
-            module.fail_json(msg='cannot run xlp at %s: it is missing or not executable' % program, rc=127,
-                             error_code='xlp-missing')
-        return program
-    return module.get_bin_path(program, required=True)
+    found = program if '/' in program else module.get_bin_path(program)
+    if found is None or not os.access(found, os.X_OK):
+        module.fail_json(msg='cannot run xlp at %s: it is missing or not executable; install xlp or set the xlp option'
+                         % program, rc=127, error_code='xlp-missing')
+    return found
 
 
 def run_xlp(module, command, kind):
