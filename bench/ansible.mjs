@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * xlp through Ansible: one `ansible-playbook` run of xlp.livepatch.xlp_sync against 20 loopback
- * hosts at forks 10 (127.0.0.1 to 127.0.0.20, one real sshd listening on all twenty, so each host is
- * its own ssh connection), against the same run on one host, and against `xlp sync` run by hand 20
- * times in a row; and the module's per-host overhead over xlp alone. Every host has its own simulated
- * hypervisor, reset before each round, so every sync uploads and applies two payloads.
+ * hosts at forks 10 (127.0.0.1 to 127.0.0.20, each its own ssh connection, served by two real sshds
+ * of ten addresses each: sshd listens on at most 16 sockets), against the same run on one host, and
+ * against `xlp sync` run by hand 20 times in a row; and the module's per-host overhead over xlp
+ * alone. Every host has its own simulated hypervisor, reset before each round, so every sync takes
+ * three steps (uploads and applies one payload, uploads another).
  * Needs root, openssh-server, ansible-core, gcc (the payloads) and `npm run build`.
  * Usage: node bench/ansible.mjs [rounds]   (default 3)
  */
@@ -12,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +41,7 @@ if (process.getuid?.() !== 0) {
 const run = (program, args, options = {}) => execFileSync(program, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
 const dir = await mkdtemp(join(tmpdir(), 'xlp-bench-ansible-'));
 const file = (name) => join(dir, name);
-let sshd;
+let sshds = [];
 try {
   // The payloads and the manifest.
   const release = file('release');
@@ -53,17 +55,37 @@ try {
   const manifest = join(release, 'manifest.yaml');
   await writeFile(manifest, `version: 1\nhypervisors:\n  - build-id: ${XEN}\n    payloads:\n${entries.join('\n')}\n`);
 
-  // One sshd on twenty loopback addresses.
+  // Twenty loopback addresses, one host each.
   for (const key of ['host_key', 'client_key']) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file(key)]);
   const port = 20000 + (process.pid % 20000);
   const addresses = Array.from({ length: HOSTS }, (_, i) => `127.0.0.${i + 1}`);
   await writeFile(file('authorized_keys'), readFileSync(file('client_key.pub')), { mode: 0o600 });
   await writeFile(file('known_hosts'), addresses.map((a) => `[${a}]:${port} ${readFileSync(file('host_key.pub'), 'utf8').trim()}`).join('\n') + '\n');
-  await writeFile(file('sshd_config'), [...addresses.map((a) => `ListenAddress ${a}:${port}`), `HostKey ${file('host_key')}`, `PidFile ${file('sshd.pid')}`, `AuthorizedKeysFile ${file('authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', 'UsePAM no', 'MaxStartups 100', 'MaxSessions 100'].join('\n') + '\n');
+  // sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS): two servers, ten addresses each.
+  const halves = [addresses.slice(0, HOSTS / 2), addresses.slice(HOSTS / 2)];
+  const common = [`HostKey ${file('host_key')}`, `AuthorizedKeysFile ${file('authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', 'UsePAM no', 'MaxStartups 100', 'MaxSessions 100'];
+  for (const [i, half] of halves.entries()) await writeFile(file(`sshd_config${i}`), [...half.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${file(`sshd${i}.pid`)}`, ...common].join('\n') + '\n');
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const { spawn } = await import('node:child_process');
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', file('sshd_config')], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  let sshdLog = '';
+  sshds = halves.map((_, i) => spawn('/usr/sbin/sshd', ['-D', '-e', '-f', file(`sshd_config${i}`)], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  for (const server of sshds) server.stderr.on('data', (chunk) => (sshdLog += chunk));
+  // Every address must answer with sshd's banner before the first round.
+  const banner = (address) => new Promise((resolve) => {
+    const socket = connect(port, address);
+    socket.setTimeout(500);
+    socket.once('data', (data) => { socket.destroy(); resolve(String(data).startsWith('SSH-2.0')); });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+  });
+  for (const address of addresses) {
+    let up = false;
+    for (let attempt = 0; attempt < 200 && !up; attempt++) {
+      up = await banner(address);
+      if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!up) throw new Error(`the bench sshd does not answer on ${address}:${port}:\n${sshdLog}`);
+  }
 
   // xlp behind a wrapper, as on a dom0; each host's own world.
   const xlp = file('xlp');
@@ -141,6 +163,6 @@ try {
   console.log(`\n${HOSTS} hosts take ${(m[fleetSide] / m[oneSide]).toFixed(2)}x one host's run, ${(m[fleetSide] / m[handSide]).toFixed(2)}x xlp by hand ${HOSTS} times in a row.`);
   console.log(`Per host, the module over xlp alone: ${((m[oneSide] - m[handOne]) / 1000).toFixed(2)} s on one host; at forks ${FORKS}, ${(m[fleetSide] / HOSTS / 1000).toFixed(2)} s of wall time per host against ${(m[handSide] / HOSTS / 1000).toFixed(2)} s by hand.`);
 } finally {
-  sshd?.kill('SIGTERM');
+  for (const server of sshds) server.kill('SIGTERM');
   await rm(dir, { recursive: true, force: true });
 }
