@@ -30,7 +30,9 @@ describe.runIf(enabled)('the install role', () => {
 
   it('installs the tarball once, and the installed xlp reports its version', async () => {
     const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], { cwd: REPO });
-    const [{ filename, version }] = JSON.parse(pack.stdout) as Array<{ filename: string; version: string }>;
+    const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; version: string }>;
+    if (packed === undefined) throw new Error(`npm pack reported nothing: ${pack.stdout}`);
+    const { filename, version } = packed;
     const prefix = join(root, 'prefix');
     await mkdir(prefix, { mode: 0o700 });
     const inventory = await writeInventory(join(root, 'inventory.json'), [{
