@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 let failed = false;
-for (const script of ['startup.mjs', 'manifest.mjs', 'check.mjs', 'inspect.mjs', 'audit.mjs', 'ops.mjs', 'interrupt.mjs', 'plan.mjs', 'real-xen.mjs']) {
+for (const script of ['startup.mjs', 'manifest.mjs', 'check.mjs', 'inspect.mjs', 'audit.mjs', 'ops.mjs', 'interrupt.mjs', 'plan.mjs', 'ansible.mjs', 'real-xen.mjs']) {
   console.log(`\n== ${script}`);
   const result = spawnSync(process.execPath, [here(script)], { stdio: 'inherit' });
   failed ||= result.status !== 0;

@@ -47,6 +47,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/^docs\/([^/]+\.md|schema\/[^/]+\.schema\.json)$/, 'docs'],
   [/^man\/man1\/xlp(-[a-z0-9-]+)?\.1$/, 'man'],
   [/^scripts\/payload-src\/[^/]+\.[ch]$/, 'scripts/payload-src'],
+  // The xlp.livepatch Ansible collection, versioned with xlp (docs/ansible.md).
+  [/^ansible\/[\w/.-]+\.(py|yml|md)$/, 'ansible'],
 ];
 const EXECUTABLE = ['bin/run.js', 'bin/sim/xen-livepatch', 'bin/sim/xl', 'scripts/mkpayload.sh'];
 
