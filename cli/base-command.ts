@@ -13,7 +13,7 @@ import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
 import { escapeText } from '../src/model/text.js';
 import { jsonDocument } from '../src/ui/json-document.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
-import { reportFailure } from '../src/ui/report-failure.js';
+import { reportFailure, reportUnknown } from '../src/ui/report-failure.js';
 
 // oclif's own constraints on parsed flags and arguments (its interfaces module does not export them).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -77,14 +77,22 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
-    reportFailure(usageOrSelf(error), this.jsonEnabled());
+    // Read from the command line itself: a bad flag fails before the flags are parsed, and a
+    // monitoring system must still get its UNKNOWN line.
+    if (wantsFlag(this.argv, '--nagios')) reportUnknown(usageOrSelf(error));
+    else reportFailure(usageOrSelf(error), this.jsonEnabled());
   }
 }
 
+/** Whether `flag` is on a command line, before any `--`. */
+const wantsFlag = (argv: readonly string[], flag: string): boolean => {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes(flag);
+};
+
 /** Whether a command line asks for JSON: --json before any `--`, or XLP_CONTENT_TYPE=json (as oclif reads them). */
 export function wantsJson(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).includes('--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
+  return wantsFlag(argv, '--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
 }
 
 /** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */

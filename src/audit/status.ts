@@ -3,10 +3,12 @@
  * and applied when and by whom, which advisories), and everything that does not add up. A run that
  * holds the host lock right now is shown as in progress, and its unfinished change is not an anomaly.
  */
+import { advisories, modinfoOf, patchLevel, type Advisories, type PatchLevel } from '../model/patch-level.js';
 import type { PayloadStatus } from '../model/types.js';
 import { effectOf, judge, stackAfter, TARGET, type Operation } from '../model/vocabulary.js';
 import { viewOf, type PayloadView } from '../model/payload-view.js';
 import type { RunHolder } from '../model/results.js';
+import type { PayloadRecord } from '../verify/store.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
@@ -21,7 +23,7 @@ export interface StatusEvent {
 
 export interface StatusPayload extends PayloadView {
   /** XSA and CVE identifiers from the payload's .modinfo (keys xsa/cve, comma or space separated). */
-  readonly advisories: { readonly xsa: readonly string[]; readonly cve: readonly string[] };
+  readonly advisories: Advisories;
   /** 'xlp': the journal records its upload; 'outside': it was loaded without this journal knowing. */
   readonly source: 'xlp' | 'outside';
   /** xlp can vouch for the loaded bytes: its record holds the sha256 it uploaded under this name (apply and replace need this). */
@@ -33,13 +35,22 @@ export interface StatusPayload extends PayloadView {
   readonly applied?: StatusEvent;
 }
 
-export type AnomalyKind = 'loaded-outside-xlp' | 'unverified' | 'missing' | 'state-differs' | 'interrupted' | 'journal-broken' | 'journal-tail';
+export type AnomalyKind = 'loaded-outside-xlp' | 'unverified' | 'missing' | 'state-differs' | 'stale-checked' | 'interrupted' | 'journal-broken' | 'journal-tail';
 
 export interface Anomaly {
   readonly kind: AnomalyKind;
   readonly name?: string;
   readonly record?: number;
+  /** missing, state-differs: the state the journal last recorded for the payload. */
+  readonly recorded?: PayloadStatus['state'];
   readonly message: string;
+}
+
+/** What xlp's record of the host (src/verify/store.ts) tells status, when it could be read. */
+export interface RecordView {
+  readonly payloads: Readonly<Record<string, Pick<PayloadRecord, 'sha256' | 'reverted' | 'modinfo'>>>;
+  /** Names xlp applied, bottom of the stack first. */
+  readonly applied: readonly string[];
 }
 
 /** A run changing this host right now: it holds the host lock. */
@@ -53,6 +64,8 @@ export interface StatusResult {
   readonly journal: { readonly path: string; readonly exists: boolean; readonly records: number; readonly problem?: ScanProblem };
   readonly inProgress?: RunInProgress;
   readonly payloads: readonly StatusPayload[];
+  /** The patch level at a glance: the apply order, the top of the stack, the advisories applied. */
+  readonly patchLevel: PatchLevel;
   readonly anomalies: readonly Anomaly[];
 }
 
@@ -64,12 +77,12 @@ interface Known {
   applied?: StatusEvent;
 }
 
-/** `running`: the holder of the host lock, when a run holds it now (src/audit/host-lock.ts lockHolder). */
 /**
- * `vouched`: the sha256 xlp's record of the host holds for each name (src/verify/store.ts), when it
- * could be read: the bytes xlp uploaded and can still vouch for.
+ * `record`: xlp's record of the host, when it could be read: the bytes xlp uploaded and can still
+ * vouch for, their .modinfo, the order xlp applied them in. `running`: the holder of the host lock,
+ * when a run holds it now (src/audit/host-lock.ts lockHolder).
  */
-export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string, vouched: ReadonlyMap<string, string>, running?: RunHolder): Promise<StatusResult> {
+export async function hostStatus(host: string, live: readonly PayloadStatus[], journalPath: string, record: RecordView | undefined, running?: RunHolder): Promise<StatusResult> {
   const history = await readHistory(journalPath, host);
   const pending = unresolved(history.changes);
   // The running holder's own unfinished change is in progress, not interrupted.
@@ -82,17 +95,23 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
   }
   const tail = scan.problem === undefined ? await journalTail(journalPath) : undefined;
   if (tail?.condition === 'torn' || tail?.condition === 'unexplained') anomalies.push({ kind: 'journal-tail', message: `the journal's tail is ${tail.condition}: ${describeTail(tail)}` });
+  const modinfo = new Map<string, readonly string[]>();
   const payloads = live.map((payload): StatusPayload => {
-    const record = known.get(payload.name);
-    if (record?.uploaded === undefined && payload.name !== current?.name) {
+    const journaled = known.get(payload.name);
+    const recorded = record?.payloads[payload.name];
+    if (journaled?.uploaded === undefined && payload.name !== current?.name) {
       anomalies.push({ kind: 'loaded-outside-xlp', name: payload.name, message: `${payload.name} is loaded (${payload.state}) but the journal has no upload of it on this host: it was loaded outside xlp or by another machine, and xlp cannot vouch for its bytes` });
     }
-    const sha256 = vouched.get(payload.name);
-    const verified = sha256 !== undefined && (record?.sha256 === undefined || record.sha256 === sha256);
-    if (!verified && record?.uploaded !== undefined && payload.name !== current?.name) {
+    const sha256 = recorded?.sha256;
+    const verified = sha256 !== undefined && (journaled?.sha256 === undefined || journaled.sha256 === sha256);
+    if (!verified && journaled?.uploaded !== undefined && payload.name !== current?.name) {
       anomalies.push({ kind: 'unverified', name: payload.name, message: `xlp cannot vouch for the bytes loaded as ${payload.name}: its record of what it uploaded there is missing or differs; unload it and load the file again before applying it` });
     }
-    return { ...viewOf(payload), advisories: advisories(payload.metadata), source: record?.uploaded === undefined ? 'outside' : 'xlp', verified, ...record };
+    if (verified && payload.state === 'CHECKED' && recorded?.reverted === true && payload.name !== current?.name) {
+      anomalies.push({ kind: 'stale-checked', name: payload.name, message: `${payload.name} is CHECKED and was reverted since its upload (by revert, or a replace superseded it): nothing applies it; xlp prune unloads it` });
+    }
+    modinfo.set(payload.name, modinfoOf(payload, verified ? recorded?.modinfo : undefined));
+    return { ...viewOf(payload), advisories: advisories(modinfo.get(payload.name) ?? []), source: journaled?.uploaded === undefined ? 'outside' : 'xlp', verified, ...journaled };
   });
   // While a run changes the host, the last recorded state is expected to be out of date.
   if (running === undefined) anomalies.push(...drift(history.lastState, live));
@@ -111,6 +130,7 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
     journal: { path: journalPath, exists: scan.exists, records: scan.records, ...(scan.problem === undefined ? {} : { problem: scan.problem }) },
     ...(running === undefined ? {} : { inProgress: { ...running, ...(current === undefined ? {} : { change: { operation: current.operation, name: current.name, record: current.seq } }) } }),
     payloads,
+    patchLevel: patchLevel(live, record?.applied ?? [], (name) => modinfo.get(name) ?? []),
     anomalies,
   };
 }
@@ -123,10 +143,10 @@ function drift(lastState: Awaited<ReturnType<typeof readHistory>>['lastState'], 
   return lastState.payloads.flatMap((expected): Anomaly[] => {
     const now = liveByName.get(expected.name);
     if (now === undefined) {
-      return [{ kind: 'missing', name: expected.name, record: lastState.seq, message: `${expected.name} was ${expected.state} at ${where} but is not loaded now: unloaded outside xlp, or the host rebooted` }];
+      return [{ kind: 'missing', name: expected.name, record: lastState.seq, recorded: expected.state, message: `${expected.name} was ${expected.state} at ${where} but is not loaded now: unloaded outside xlp, or the host rebooted` }];
     }
     if (now.state !== expected.state) {
-      return [{ kind: 'state-differs', name: expected.name, record: lastState.seq, message: `${expected.name} was ${expected.state} at ${where} but is ${now.state} now: changed outside xlp` }];
+      return [{ kind: 'state-differs', name: expected.name, record: lastState.seq, recorded: expected.state, message: `${expected.name} was ${expected.state} at ${where} but is ${now.state} now: changed outside xlp` }];
     }
     return [];
   });
@@ -161,17 +181,4 @@ function replay(changes: readonly Change[]): Map<string, Known> {
 function withoutApplied(entry: Known): Known {
   const { applied: _applied, ...rest } = entry;
   return rest;
-}
-
-const ADVISORY_KEYS: Record<string, 'xsa' | 'cve'> = { xsa: 'xsa', xsas: 'xsa', cve: 'cve', cves: 'cve' };
-
-export function advisories(metadata: readonly string[]): { xsa: string[]; cve: string[] } {
-  const found = { xsa: [] as string[], cve: [] as string[] };
-  for (const entry of metadata) {
-    const eq = entry.indexOf('=');
-    const kind = eq < 0 ? undefined : ADVISORY_KEYS[entry.slice(0, eq).trim().toLowerCase()];
-    if (kind === undefined) continue;
-    for (const value of entry.slice(eq + 1).split(/[\s,;]+/)) if (value !== '' && !found[kind].includes(value)) found[kind].push(value);
-  }
-  return found;
 }

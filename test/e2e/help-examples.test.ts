@@ -83,6 +83,7 @@ const STEPS: readonly Step[] = [
   { line: 'xlp unload xsa-466' },
   { line: 'xlp status' },
   { line: 'xlp status --json' },
+  { line: 'xlp status --nagios' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch --host root@dom0', setup: true, where: 'ssh' },
   { line: 'xlp status --host root@dom0.example.org', where: 'ssh' },
   { line: 'xlp sim fault incomplete --action apply --duration-ms 2000' },
