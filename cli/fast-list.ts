@@ -73,18 +73,19 @@ export async function openBackend(host: HostOptions, places: Places): Promise<Ba
 export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   const request = env.XLP_FAST_PATH === '0' ? undefined : parseFastList(argv, env);
   if (request === undefined) return false;
-  const [{ listPayloads }, { renderList }, { reportFailure }, { hostLockHolder }, { jsonDocument }] = await Promise.all([
+  const [{ listPayloads }, { renderList }, { reportFailure }, { hostLockHolder }, { jsonDocument }, { PayloadStore }] = await Promise.all([
     import('../src/ops/list.js'),
     import('../src/ui/render.js'),
     import('../src/ui/report-failure.js'),
     import('../src/audit/host-lock.js'),
     import('../src/ui/json-document.js'),
+    import('../src/verify/store.js'),
   ]);
   try {
     const { host, places } = await resolveHost(request.flags, env);
     const backend = await openBackend(host, places);
     try {
-      const result = await listPayloads(backend, await hostLockHolder(places.locks, backend.host));
+      const result = await listPayloads(backend, new PayloadStore(backend.host, places.records), await hostLockHolder(places.locks, backend.host));
       process.stdout.write(`${request.json ? jsonDocument(result) : renderList(result)}\n`);
     } finally {
       await backend.close();

@@ -1,5 +1,6 @@
 /** The typed results commands print (as-is under --json) and the UI renders. */
 import type { Difference, PlanStep } from './desired.js';
+import type { PatchLevel } from './patch-level.js';
 import type { PayloadView } from './payload-view.js';
 import type { ToolOutput } from './types.js';
 import type { Operation, Presence } from './vocabulary.js';
@@ -70,16 +71,20 @@ export interface RunHolder {
 }
 
 export interface ListedPayload extends PayloadView {
-  /** The .modinfo strings as key/value pairs. */
+  /** The payload's build-id, from xlp's record of what it uploaded; null when xlp does not know it. */
+  readonly buildId: string | null;
+  /** The .modinfo strings as key/value pairs (as Xen lists them, else as xlp recorded them at upload). */
   readonly modinfo: Readonly<Record<string, string>>;
 }
 
 /** The result of `xlp list`. */
 export interface ListResult {
   readonly host: string;
-  /** A run changing this host right now (it holds the host lock): pid, command, since when. */
-  readonly inProgress?: RunHolder;
+  /** A run changing this host right now (it holds the host lock): pid, command, since when; null when none does. */
+  readonly inProgress: RunHolder | null;
   readonly payloads: readonly ListedPayload[];
+  /** The apply order, the top of the stack, the advisories applied. */
+  readonly patchLevel: PatchLevel;
 }
 
 /** A loaded payload prune left alone, and why. */

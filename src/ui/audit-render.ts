@@ -1,6 +1,6 @@
 /** Text for people from the audit results; --json prints the results themselves. */
 import { escapeText } from '../model/text.js';
-import { describeHolder } from './render.js';
+import { advisoryWords, describeHolder, renderPatchLevel } from './render.js';
 import { renderTable } from './table.js';
 import type { Change } from '../audit/history.js';
 import { describeActor } from '../audit/identity.js';
@@ -51,9 +51,10 @@ export function renderStatus(result: StatusResult): string {
           short(p.buildId),
           p.uploaded === undefined ? '-' : `${p.uploaded.at} by ${p.uploaded.by}`,
           p.applied === undefined ? '-' : `${p.applied.at} by ${p.applied.by}`,
-          [...p.advisories.xsa.map((x) => `XSA-${x.replace(/^xsa-?/i, '')}`), ...p.advisories.cve].join(' ') || '-',
+          advisoryWords(p.advisories) || '-',
         ]),
       ),
+      ...renderPatchLevel(result.patchLevel),
     );
   }
   // Messages quote names and journal text: each is escaped whole, so none can start a line of its own.
