@@ -72,6 +72,7 @@ const STEPS: readonly Step[] = [
   { line: 'xlp list' },
   { line: 'xlp list --json' },
   { line: 'xlp list --backend sim' },
+  { line: 'xlp list --timeout 5' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch' },
   { line: 'xlp apply xsa-466' },
   { line: 'xlp apply xsa-466 --nodeps --json' },
