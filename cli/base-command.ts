@@ -29,6 +29,8 @@ export abstract class BaseCommand extends Command {
   };
 
   private configFiles: readonly ConfigFile[] = [];
+  /** What a failure of this run is about, for the error document: filled in as the command learns it. */
+  protected about: { host: string | null; payload: string | null } = { host: null, payload: null };
   /** The flags the command line itself gave (oclif fills the others in from their environment variables). */
   private given = new Set<string>();
 
@@ -40,6 +42,9 @@ export abstract class BaseCommand extends Command {
   protected override async parse<F extends Parsed, B extends Parsed, A extends Parsed>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv);
     this.given = new Set(parsed.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])));
+    // The payload the command is about: its name, else its file.
+    const payload: unknown = parsed.flags.name ?? parsed.args.name ?? parsed.args.file;
+    this.about.payload = typeof payload === 'string' ? payload : null;
     return parsed;
   }
 
@@ -80,7 +85,7 @@ export abstract class BaseCommand extends Command {
     // Read from the command line itself: a bad flag fails before the flags are parsed, and a
     // monitoring system must still get its UNKNOWN line.
     if (wantsFlag(this.argv, '--nagios')) reportUnknown(usageOrSelf(error));
-    else reportFailure(usageOrSelf(error), this.jsonEnabled());
+    else reportFailure(usageOrSelf(error), this.jsonEnabled(), { ...this.about, operation: this.id?.replaceAll(':', ' ') ?? null });
   }
 }
 

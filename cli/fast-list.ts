@@ -12,7 +12,7 @@
 import type { Backend } from '../src/host/backend.js';
 import type { Places } from '../src/paths.js';
 import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
-import { HOST_OPTIONS, isBackendKind, type HostOptions } from '../src/host/options.js';
+import { HOST_OPTIONS, hostLabel, isBackendKind, type HostOptions } from '../src/host/options.js';
 
 interface FastList {
   /** The host flags the command line gave, by flag name, and --timeout as a number. */
@@ -92,8 +92,11 @@ export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEn
     import('../src/ui/json-document.js'),
     import('../src/verify/store.js'),
   ]);
+  // The error document names the host as the oclif command would: once it is resolved.
+  let named: string | null = null;
   try {
     const { host, places, timeoutMs } = await resolveHost(request.flags, env);
+    named = hostLabel(host);
     const backend = await openBackend(host, places);
     try {
       const result = await listPayloads(backend, { records: new PayloadStore(backend.host, places.records), inProgress: await hostLockHolder(places.locks, backend.host), timeoutMs });
@@ -102,7 +105,7 @@ export async function tryFastList(argv: readonly string[], env: NodeJS.ProcessEn
       await backend.close();
     }
   } catch (error) {
-    reportFailure(error, request.json);
+    reportFailure(error, request.json, { host: named, operation: 'list', payload: null });
   }
   return true;
 }

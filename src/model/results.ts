@@ -27,11 +27,12 @@ export interface OperationResult {
   readonly state: Presence;
   /** What this run did to the host, in order (e.g. upload, apply); empty when nothing needed doing. */
   readonly steps: readonly Operation[];
-  readonly sha256?: string;
-  readonly buildId?: string;
+  /** The payload file's sha256 and build-id, for the operations that take a file (upload, load, replace FILE); null otherwise. */
+  readonly sha256: string | null;
+  readonly buildId: string | null;
   readonly durationMs: number;
-  /** What xlp checked before the change, what it could not check, and what the operator skipped. */
-  readonly checks?: CheckReport;
+  /** What xlp checked before the change, what it could not check, and what the operator skipped; null when it checked nothing (unload). */
+  readonly checks: CheckReport | null;
   /** What xen-livepatch printed at each step, in order. */
   readonly outputs: readonly ToolOutput[];
   /** A dry run: nothing was changed; `result`, `state` and `steps` say what the real run would do. */

@@ -194,7 +194,7 @@ describe('xlp audit verify against a tampered journal', () => {
     const { env } = await tampered(tamper);
     const verify = await runXlp(['audit', 'verify', '--json', ...(withKey ? ['--seal-key', key] : [])], env);
     expect(verify.exitCode, verify.stdout).toBe(9);
-    expect(json(verify)).toMatchObject({ ok: false, ...verdict });
+    expect(json(verify)).toMatchObject({ ok: false, journal: verdict });
   });
 
   it('a deleted seal passes without a key (nothing says there was one), but no sealing xlp writes past it', async () => {

@@ -101,7 +101,7 @@ describe('xlp inspect', () => {
       const hostEnv = isolatedEnv(home);
       const result = await runXlp(['inspect', rich, '--json', '--backend', 'sim', '--sim-state', state], hostEnv);
       expect(result.exitCode).toBe(ExitCode.INVALID_PAYLOAD);
-      expect(JSON.parse(result.stdout)).toMatchObject({ host: { xenBuildId: OTHER, xenDependsMatches: false, dependsOnHypervisor: true }, acceptable: false, problems: [] });
+      expect(JSON.parse(result.stdout)).toMatchObject({ host: `sim:${state}`, onHost: { xenBuildId: OTHER, xenDependsMatches: false, dependsOnHypervisor: true }, acceptable: false, problems: [] });
       await initSimState(state, { buildId: XEN });
       const matching = await runXlp(['inspect', rich, '--backend', 'sim', '--sim-state', state], hostEnv);
       expect(matching.exitCode).toBe(0);

@@ -63,7 +63,7 @@ describe('xlp status', () => {
     await change('load', 'a', 'failed', [p('a', 'CHECKED')]);
     const status = await hostStatus('h', [p('a', 'CHECKED')], path, VOUCHED);
     expect(status.payloads).toEqual([expect.objectContaining({ name: 'a', source: 'xlp', sha256: 'a-sha' })]);
-    expect(status.payloads[0]?.applied).toBeUndefined();
+    expect(status.payloads[0]?.applied).toBeNull();
     expect(status.anomalies).toEqual([]);
   });
 

@@ -4,12 +4,14 @@ import type { Anomaly, StatusResult } from '../../src/audit/status.js';
 import type { CheckResult } from '../../src/model/results.js';
 import { checkVerdict, pluginVerdict, statusVerdict, unknownVerdict } from '../../src/ui/monitoring.js';
 
-const payload = (name: string, state: 'APPLIED' | 'CHECKED') => ({ name, state, rc: 0, metadata: [], advisories: { xsa: [], cve: [] }, source: 'xlp' as const, verified: true });
+const payload = (name: string, state: 'APPLIED' | 'CHECKED') => ({ name, state, rc: 0, metadata: [], advisories: { xsa: [], cve: [] }, source: 'xlp' as const, verified: true, sha256: null, buildId: null, signer: null, uploaded: null, applied: null });
 
-function status(anomalies: Anomaly[], top: string | null = 'xsa-2'): StatusResult {
+function status(found: Array<Pick<Anomaly, 'kind'> & Partial<Anomaly>>, top: string | null = 'xsa-2'): StatusResult {
+  const anomalies = found.map((a): Anomaly => ({ name: null, record: null, recorded: null, message: '', ...a }));
   return {
     host: 'localhost',
-    journal: { path: '/j', exists: true, records: 3 },
+    journal: { path: '/j', exists: true, records: 3, head: null, problem: null },
+    inProgress: null,
     payloads: [payload('xsa-1', 'APPLIED'), payload('xsa-2', 'APPLIED'), payload('xsa-3', 'CHECKED')],
     patchLevel: { order: ['xsa-1', 'xsa-2'], unplaced: [], top, advisories: { xsa: [], cve: [] } },
     anomalies,
