@@ -68,7 +68,7 @@ const validator = (kind: string) => {
 
 /**
  * Runs `xlp ARGS --json` (env added), checks the exit code, and validates stdout against the
- * command's schema, or the error document's when `exitCode` is not 0 (unless `result`: check's drift).
+ * command's schema, or the error document's when `exitCode` is not 0 (unless `result`: check's drift, verify's failed proof).
  */
 async function documentOf(id: string, args: readonly string[], { exitCode = 0, env = {}, result: resultKind }: { exitCode?: number; env?: Record<string, string>; result?: boolean } = {}): Promise<Record<string, unknown>> {
   const result = await execa(process.execPath, [join(REPO, 'bin', 'run.js'), ...args, '--json'], { env: { ...sim.env, ...env }, extendEnv: false, reject: false, cwd: sim.home });
@@ -123,7 +123,7 @@ describe('every command prints JSON its schema allows', () => {
     await writeFile(manifest, `version: 1\nhypervisors:\n  - build-id: ${TEST_XEN_BUILD_ID}\n    payloads:\n      - name: a\n        file: ${a}\n        sha256: ${sha256}\n        state: applied\n`);
     expect(await documentOf('check', ['check', '-f', manifest], { exitCode: 11, result: true })).toMatchObject({ inSync: false });
     await documentOf('plan', ['plan', '-f', manifest]);
-    await documentOf('sync', ['sync', '-f', manifest, '--dry-run']);
+    await documentOf('sync', ['sync', '-f', manifest, '--unmanaged', 'remove', '--dry-run']);
     await documentOf('sync', ['sync', '-f', manifest, '--unmanaged', 'remove']);
     await documentOf('check', ['check', '-f', manifest]);
     await documentOf('sign', ['sign', a, '--key', key, '--output', join(sim.home, 'a.sig')]);
@@ -135,7 +135,7 @@ describe('every command prints JSON its schema allows', () => {
     await writeFile(sealKey, 'an HMAC key of at least 16 bytes', { mode: 0o600 });
     await documentOf('audit:seal', ['audit', 'seal', '--start'], { env: { XLP_AUDIT_SEAL_KEY: sealKey } });
     await appendFile(sim.env.XLP_AUDIT_LOG as string, '{"torn');
-    await documentOf('audit:verify', ['audit', 'verify'], { exitCode: 9, env: { XLP_AUDIT_SEAL_KEY: sealKey } });
+    expect(await documentOf('audit:verify', ['audit', 'verify'], { exitCode: 9, env: { XLP_AUDIT_SEAL_KEY: sealKey }, result: true })).toMatchObject({ ok: false, tail: { condition: 'unexplained' } });
     await documentOf('audit:recover-tail', ['audit', 'recover-tail'], { env: { XLP_AUDIT_SEAL_KEY: sealKey } });
 
     // Errors: each names the host, the operation and the payload it was about, null where none applies.
