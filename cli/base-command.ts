@@ -13,7 +13,7 @@ import { ExitCode, XlpError, isXlpError } from '../src/errors.js';
 import { escapeText } from '../src/model/text.js';
 import { jsonDocument } from '../src/ui/json-document.js';
 import { progressStyle, type ProgressStyle } from '../src/ui/progress-style.js';
-import { reportFailure } from '../src/ui/report-failure.js';
+import { reportFailure, reportUnknown } from '../src/ui/report-failure.js';
 
 // oclif's own constraints on parsed flags and arguments (its interfaces module does not export them).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,6 +29,8 @@ export abstract class BaseCommand extends Command {
   };
 
   private configFiles: readonly ConfigFile[] = [];
+  /** What a failure of this run is about, for the error document: filled in as the command learns it. */
+  protected about: { host: string | null; payload: string | null } = { host: null, payload: null };
   /** The flags the command line itself gave (oclif fills the others in from their environment variables). */
   private given = new Set<string>();
 
@@ -40,6 +42,9 @@ export abstract class BaseCommand extends Command {
   protected override async parse<F extends Parsed, B extends Parsed, A extends Parsed>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv);
     this.given = new Set(parsed.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])));
+    // The payload the command is about: its name, else its file.
+    const payload: unknown = parsed.flags.name ?? parsed.args.name ?? parsed.args.file;
+    this.about.payload = typeof payload === 'string' ? payload : null;
     return parsed;
   }
 
@@ -77,14 +82,22 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
-    reportFailure(usageOrSelf(error), this.jsonEnabled());
+    // Read from the command line itself: a bad flag fails before the flags are parsed, and a
+    // monitoring system must still get its UNKNOWN line.
+    if (wantsFlag(this.argv, '--nagios')) reportUnknown(usageOrSelf(error));
+    else reportFailure(usageOrSelf(error), this.jsonEnabled(), { ...this.about, operation: this.id?.replaceAll(':', ' ') ?? null });
   }
 }
 
+/** Whether `flag` is on a command line, before any `--`. */
+const wantsFlag = (argv: readonly string[], flag: string): boolean => {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes(flag);
+};
+
 /** Whether a command line asks for JSON: --json before any `--`, or XLP_CONTENT_TYPE=json (as oclif reads them). */
 export function wantsJson(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).includes('--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
+  return wantsFlag(argv, '--json') || process.env.XLP_CONTENT_TYPE?.toLowerCase() === 'json';
 }
 
 /** oclif's own parse errors (unknown flag, missing argument, bad value) carry exit 2: usage errors. */

@@ -8,6 +8,7 @@
  * compares the two paths. XLP_FAST_PATH=0 turns this path off.
  */
 import { UNMANAGED_POLICIES, type UnmanagedPolicy } from '../src/model/desired.js';
+import { hostLabel } from '../src/host/options.js';
 import { openBackend, parsePlainLine, readConfigFiles, resolveHost } from './fast-host.js';
 
 interface FastCheck {
@@ -44,11 +45,15 @@ export async function tryFastCheck(argv: readonly string[], env: NodeJS.ProcessE
     import('../src/model/text.js'),
     import('../src/errors.js'),
   ]);
+  // The error document names the host as the oclif command does: once it is resolved, then as connected.
+  let named: string | null = null;
   try {
     const files = await readConfigFiles(env);
     const { manifest } = await loadManifest(request.manifest, { keepBytes: 'none' });
     const { host, places } = await resolveHost(request.flags, env, files);
+    named = hostLabel(host);
     const backend = await openBackend(host, places);
+    named = backend.host;
     try {
       const result = checkResult(backend.host, manifest, await standing(backend, new PayloadStore(backend.host, places.records), manifest, request.unmanaged));
       // As the oclif command prints: JSON as a document, text escaped line by line (cli/base-command.ts log).
@@ -58,7 +63,7 @@ export async function tryFastCheck(argv: readonly string[], env: NodeJS.ProcessE
       await backend.close();
     }
   } catch (error) {
-    reportFailure(error, request.json);
+    reportFailure(error, request.json, { host: named, operation: 'check', payload: null });
   }
   return true;
 }

@@ -65,13 +65,21 @@ export async function readConfigFiles(env: NodeJS.ProcessEnv): Promise<readonly 
   return loadConfigFiles(configDirs(env));
 }
 
+/** A resolved fast command line: the host, this run's places, and how long to wait for a busy hypervisor. */
+export interface ResolvedHost {
+  readonly host: HostOptions;
+  readonly places: Places;
+  readonly timeoutMs: number;
+}
+
 /** The host a fast command line names (its flags over the environment over the config files, as every command reads them) and this run's places. */
-export async function resolveHost(flags: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv, files?: readonly ConfigFile[]): Promise<{ host: HostOptions; places: Places }> {
+export async function resolveHost(flags: Readonly<Record<string, string | number>>, env: NodeJS.ProcessEnv, files?: readonly ConfigFile[]): Promise<ResolvedHost> {
   const [{ resolveSettings }, { hostOptionsOf }, { placesFor }] = await Promise.all([import('../src/config/resolve.js'), import('../src/config/host-options.js'), import('../src/paths.js')]);
   const settings = resolveSettings({ files: files ?? (await readConfigFiles(env)), env, flags });
+  const simState = flags['sim-state'];
   // As cli/places.ts placesOf: the journal setting is checked even by commands that journal nothing.
-  const places = placesFor({ sim: settings.get('host.backend').value === 'sim', simState: flags['sim-state'], auditLog: settings.get('audit.log')?.value }, env);
-  return { host: hostOptionsOf(settings, places.simState), places };
+  const places = placesFor({ sim: settings.get('host.backend').value === 'sim', simState: typeof simState === 'string' ? simState : undefined, auditLog: settings.get('audit.log')?.value }, env);
+  return { host: hostOptionsOf(settings, places.simState), places, timeoutMs: settings.get('host.timeout').value * 1000 };
 }
 
 /** The backend of a resolved host, as `xlp list` has it. */

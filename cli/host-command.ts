@@ -6,7 +6,7 @@ import { ExitCode } from '../src/errors.js';
 import { connect } from '../src/host/factory.js';
 import { hostOptionsOf } from '../src/config/host-options.js';
 import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
-import type { BackendKind } from '../src/host/options.js';
+import { hostLabel, type BackendKind } from '../src/host/options.js';
 import type { RunHolder } from '../src/model/results.js';
 import { silentReporter, type Reporter } from '../src/model/reporter.js';
 import { Session } from '../src/ops/session.js';
@@ -90,7 +90,11 @@ export abstract class HostCommand extends BaseCommand {
   }
 
   protected async connectHost(flags: HostFlags, places = this.places(flags)): Promise<Backend> {
-    this.backend = await connect(hostOptionsOf(this.settings(flags), places.simState), places);
+    const options = hostOptionsOf(this.settings(flags), places.simState);
+    // Named before connecting, so that a host out of reach is named in the error too.
+    this.about.host = hostLabel(options);
+    this.backend = await connect(options, places);
+    this.about.host = this.backend.host;
     return this.backend;
   }
 

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
 import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import { auditError } from '../../src/audit/journal-errors.js';
-import type { ScanProblem } from '../../src/audit/journal-reader.js';
+import { journalRef, type JournalRef } from '../../src/audit/journal-reader.js';
 import { matches } from '../../src/audit/query.js';
 import type { StoredRecord } from '../../src/audit/record.js';
 import { ExitCode } from '../../src/errors.js';
@@ -11,9 +11,8 @@ import { filterFlags, recordFilter } from './log.js';
 
 /** `audit export --json`: the selected records in one document, like every other command's --json. */
 export interface AuditExportResult {
-  readonly journal: string;
-  /** Set when the chain is broken: only the records before it are exported. */
-  readonly problem?: ScanProblem;
+  /** The journal: its file, the records proven, the first broken record (journal.problem). */
+  readonly journal: JournalRef;
   readonly records: readonly StoredRecord[];
 }
 
@@ -50,7 +49,7 @@ ${EXIT_CODES_HELP}`;
         process.stderr.write(`xlp: error: ${trouble}; the export stops before it\n`);
         process.exitCode = ExitCode.AUDIT;
       }
-      return { journal: path, ...(scan.problem === undefined ? {} : { problem: scan.problem }), records };
+      return { journal: journalRef(scan), records };
     }
     await new Promise<void>((resolve, reject) => process.stdout.write(out.join(''), (error) => (error ? reject(error) : resolve())));
     if (trouble !== undefined) throw auditError('audit-broken', `${trouble}; the export stops before it`, "run 'xlp audit verify'");

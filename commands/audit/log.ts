@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
 import { journalFlags, journalOf } from '../../cli/journal-flags.js';
 import type { Change } from '../../src/audit/history.js';
-import type { ScanProblem } from '../../src/audit/journal-reader.js';
+import { journalRef, type JournalRef } from '../../src/audit/journal-reader.js';
 import type { JournalRecord } from '../../src/audit/record.js';
 import { matches, parseTime, type RecordFilter } from '../../src/audit/query.js';
 import { OPERATIONS } from '../../src/model/vocabulary.js';
@@ -27,9 +27,8 @@ export function recordFilter(flags: { since?: string; until?: string; name?: str
 }
 
 export interface AuditLogResult {
-  readonly journal: string;
-  /** Set when the chain is broken: only the records before it are shown. */
-  readonly problem?: ScanProblem;
+  /** The journal: its file, the records proven, the first broken record (journal.problem). */
+  readonly journal: JournalRef;
   readonly changes: readonly Change[];
   /** Changes of the journal itself (recover-tail, seal --start); left out by --name and --op. */
   readonly journalChanges: readonly JournalRecord[];
@@ -62,6 +61,6 @@ ${EXIT_CODES_HELP}`;
       process.stderr.write(`xlp: error: ${trouble}; only the records before it are shown\n`);
       process.exitCode = ExitCode.AUDIT;
     }
-    return { journal: path, ...(history.scan.problem === undefined ? {} : { problem: history.scan.problem }), changes, journalChanges: journal };
+    return { journal: journalRef(history.scan), changes, journalChanges: journal };
   }
 }

@@ -31,8 +31,8 @@ export interface Change {
   readonly durationMs?: number;
   readonly errno?: number;
   readonly error?: string;
-  /** The payload's presence after the change: as its outcome recorded it, or as a recovery found it. */
-  readonly after?: Presence | 'unknown';
+  /** The payload's presence after the change, as its outcome recorded it (the word an operation's result uses), or as a recovery found it. */
+  readonly state?: Presence | 'unknown';
   /** The health probes run after the change (sync), with their output, as its outcome recorded them. */
   readonly probes?: readonly ProbeRun[];
   /** What a later run concluded from the live state, for an interrupted change. */
@@ -89,14 +89,14 @@ export async function readHistory(path: string, host?: string): Promise<History>
         durationMs: record.durationMs,
         ...(record.error?.errno === undefined ? {} : { errno: record.error.errno }),
         ...(record.error === undefined ? {} : { error: record.error.message }),
-        after: record.state,
+        state: record.state,
         ...(record.probes === undefined ? {} : { probes: record.probes }),
       });
     } else {
       for (const resolution of record.resolved) {
         const change = changes.get(resolution.intent);
         if (change === undefined) continue;
-        const after = record.stateNow === undefined ? {} : { after: presenceIn(record.stateNow, resolution.name) };
+        const after = record.stateNow === undefined ? {} : { state: presenceIn(record.stateNow, resolution.name) };
         changes.set(resolution.intent, { ...change, ...after, resolution: { ...resolution, seq: record.seq, time: record.time } });
       }
     }

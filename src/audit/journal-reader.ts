@@ -32,6 +32,21 @@ export interface ScanResult {
 }
 
 /** Why a reader cannot vouch for all of the journal: a broken chain, or bytes after its last record (verify says what they are). */
+/**
+ * The journal as every JSON document names it (status, audit log, audit export, audit verify): its
+ * file, the records proven, the first broken one (null when the chain holds), and its head (the last
+ * proven record; null when there is none).
+ */
+export interface JournalRef {
+  readonly path: string;
+  readonly exists: boolean;
+  readonly records: number;
+  readonly head: { readonly seq: number; readonly hash: string } | null;
+  readonly problem: ScanProblem | null;
+}
+
+export const journalRef = (scan: ScanResult): JournalRef => ({ path: scan.path, exists: scan.exists, records: scan.records, head: scan.head ?? null, problem: scan.problem ?? null });
+
 export function scanTrouble(scan: ScanResult): string | undefined {
   if (scan.problem !== undefined) return `the audit journal is broken at line ${scan.problem.line}: ${scan.problem.message}`;
   if (scan.partial !== undefined) return `the audit journal ends with ${scan.partial.bytes} bytes that are not a whole record (from byte ${scan.partial.offset}; 'xlp audit verify' says what they are)`;

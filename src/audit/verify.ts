@@ -1,16 +1,13 @@
 /** `xlp audit verify`: the whole chain proven, the seal compared with its head, and the tail judged. */
 import { auditError } from './journal-errors.js';
-import { scanJournal, type ScanProblem } from './journal-reader.js';
+import { journalRef, scanJournal, type JournalRef } from './journal-reader.js';
 import { checkSeal, sealOk, type SealCheckConfig, type SealReport } from './seal-check.js';
 import { journalTail, type TailReport } from './tail.js';
 
 export interface VerifyResult {
-  readonly path: string;
+  /** The journal: its file, the records proven, its head, the first broken record (journal.problem). */
+  readonly journal: JournalRef;
   readonly ok: boolean;
-  readonly records: number;
-  readonly head?: { readonly seq: number; readonly hash: string };
-  /** The first broken record. */
-  readonly problem?: ScanProblem;
   readonly seal: SealReport;
   /** What follows the last whole record: only a clean tail (or an append under way) passes. */
   readonly tail: Pick<TailReport, 'condition' | 'message' | 'writer'>;
@@ -26,13 +23,5 @@ export async function verifyJournal(path: string, config: SealCheckConfig): Prom
   const found = broken ? undefined : await journalTail(path);
   const tail = found === undefined ? { condition: 'clean' as const, message: 'not judged: the chain is broken' } : { condition: found.condition, message: found.message, ...(found.writer === undefined ? {} : { writer: found.writer }) };
   const ok = !broken && sealOk(seal, keyGiven, scan.records) && (tail.condition === 'clean' || tail.condition === 'appending');
-  return {
-    path,
-    ok,
-    records: scan.records,
-    ...(scan.head === undefined ? {} : { head: scan.head }),
-    ...(scan.problem === undefined ? {} : { problem: scan.problem }),
-    seal,
-    tail,
-  };
+  return { journal: journalRef(scan), ok, seal, tail };
 }

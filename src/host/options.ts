@@ -49,3 +49,6 @@ export interface HostOptions {
 }
 
 export const isBackendKind = (value: string): value is BackendKind => (BACKEND_KINDS as readonly string[]).includes(value);
+
+/** The name a host's records and messages use, known before connecting: 'sim:<state file>', the ssh destination, or 'localhost' (what each runner's target is). */
+export const hostLabel = (options: HostOptions): string => (options.backend === 'sim' ? `sim:${options.simState ?? ''}` : (options.host ?? 'localhost'));

@@ -1,5 +1,6 @@
 /** The typed results commands print (as-is under --json) and the UI renders. */
 import type { Difference, PlanStep } from './desired.js';
+import type { PatchLevel } from './patch-level.js';
 import type { PayloadView } from './payload-view.js';
 import type { ToolOutput } from './types.js';
 import type { Operation, Presence } from './vocabulary.js';
@@ -26,11 +27,12 @@ export interface OperationResult {
   readonly state: Presence;
   /** What this run did to the host, in order (e.g. upload, apply); empty when nothing needed doing. */
   readonly steps: readonly Operation[];
-  readonly sha256?: string;
-  readonly buildId?: string;
+  /** The payload file's sha256 and build-id, for the operations that take a file (upload, load, replace FILE); null otherwise. */
+  readonly sha256: string | null;
+  readonly buildId: string | null;
   readonly durationMs: number;
-  /** What xlp checked before the change, what it could not check, and what the operator skipped. */
-  readonly checks?: CheckReport;
+  /** What xlp checked before the change, what it could not check, and what the operator skipped; null when it checked nothing (unload). */
+  readonly checks: CheckReport | null;
   /** What xen-livepatch printed at each step, in order. */
   readonly outputs: readonly ToolOutput[];
   /** A dry run: nothing was changed; `result`, `state` and `steps` say what the real run would do. */
@@ -70,16 +72,20 @@ export interface RunHolder {
 }
 
 export interface ListedPayload extends PayloadView {
-  /** The .modinfo strings as key/value pairs. */
+  /** The payload's build-id, from xlp's record of what it uploaded; null when xlp does not know it. */
+  readonly buildId: string | null;
+  /** The .modinfo strings as key/value pairs (as Xen lists them, else as xlp recorded them at upload). */
   readonly modinfo: Readonly<Record<string, string>>;
 }
 
 /** The result of `xlp list`. */
 export interface ListResult {
   readonly host: string;
-  /** A run changing this host right now (it holds the host lock): pid, command, since when. */
-  readonly inProgress?: RunHolder;
+  /** A run changing this host right now (it holds the host lock): pid, command, since when; null when none does. */
+  readonly inProgress: RunHolder | null;
   readonly payloads: readonly ListedPayload[];
+  /** The apply order, the top of the stack, the advisories applied. */
+  readonly patchLevel: PatchLevel;
 }
 
 /** A loaded payload prune left alone, and why. */

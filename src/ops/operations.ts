@@ -124,9 +124,9 @@ function payloadName(request: FileRequest): string {
 
 const fileChecks = (request: FileRequest) => ({ file: request.file, ...(request.bytes === undefined ? {} : { bytes: request.bytes }), nodeps: request.nodeps === true, verify: request.verify ?? {} });
 
-type ResultFacts = Pick<OperationResult, 'sha256' | 'buildId' | 'checks'>;
+type ResultFacts = Partial<Pick<OperationResult, 'sha256' | 'buildId' | 'checks'>>;
 
-const fileFacts = (payload: VerifiedFile): ResultFacts => ({ sha256: payload.info.sha256, buildId: payload.info.buildId, checks: checkReport(payload.verdict) });
+const fileFacts = (payload: VerifiedFile): ResultFacts => ({ sha256: payload.info.sha256, buildId: payload.info.buildId ?? null, checks: checkReport(payload.verdict) });
 
 function end(step: Step, result: OperationResult['result'], state: OperationResult['state'], facts: ResultFacts = {}): StepEnd<OperationResult> {
   const value: OperationResult = {
@@ -136,7 +136,9 @@ function end(step: Step, result: OperationResult['result'], state: OperationResu
     result,
     state,
     steps: [...step.done],
-    ...facts,
+    sha256: facts.sha256 ?? null,
+    buildId: facts.buildId ?? null,
+    checks: facts.checks ?? null,
     durationMs: step.elapsedMs,
     outputs: step.outputs,
     dryRun: step.session.dryRun,

@@ -1,6 +1,6 @@
 /** Text for people from the audit results; --json prints the results themselves. */
 import { commandLine, escapeText } from '../model/text.js';
-import { describeHolder } from './render.js';
+import { advisoryWords, describeHolder, renderPatchLevel } from './render.js';
 import { renderTable } from './table.js';
 import type { Change } from '../audit/history.js';
 import { describeActor } from '../audit/identity.js';
@@ -10,9 +10,10 @@ import { describeTail } from '../audit/tail.js';
 import type { VerifyResult } from '../audit/verify.js';
 
 export function renderVerify(result: VerifyResult): string {
-  const head = result.head === undefined ? 'empty' : `head record ${result.head.seq} ${result.head.hash.slice(0, 16)}`;
-  const chain = result.problem === undefined ? `${result.records} records, chain intact (${head})` : `BROKEN at line ${result.problem.line}: ${result.problem.message} (${result.records} records before it are intact)`;
-  return `audit journal ${result.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\ntail: ${result.tail.condition}: ${describeTail(result.tail)}\n${result.ok ? 'OK' : 'FAILED'}`;
+  const { journal } = result;
+  const head = journal.head === null ? 'empty' : `head record ${journal.head.seq} ${journal.head.hash.slice(0, 16)}`;
+  const chain = journal.problem === null ? `${journal.records} records, chain intact (${head})` : `BROKEN at line ${journal.problem.line}: ${journal.problem.message} (${journal.records} records before it are intact)`;
+  return `audit journal ${journal.path}: ${chain}\nseal: ${result.seal.status}: ${result.seal.message}\ntail: ${result.tail.condition}: ${describeTail(result.tail)}\n${result.ok ? 'OK' : 'FAILED'}`;
 }
 
 const short = (hex?: string): string => (hex === undefined ? '-' : hex.slice(0, 12));
@@ -45,8 +46,8 @@ export function renderStatus(result: StatusResult): string {
   const journal = result.journal.exists ? `${result.journal.records} records` : 'none yet';
   const lines = [`Host ${result.host}; audit journal ${result.journal.path} (${journal})`];
   const running = result.inProgress;
-  if (running !== undefined) {
-    const what = running.change === undefined ? '' : `: ${running.change.operation} of ${running.change.name} (journal record ${running.change.record})`;
+  if (running !== null) {
+    const what = running.change === null ? '' : `: ${running.change.operation} of ${running.change.name} (journal record ${running.change.record})`;
     lines.push(`A change is in progress: ${describeHolder(running)}${what}.`);
   }
   if (result.payloads.length === 0) lines.push('No payloads are loaded.');
@@ -58,13 +59,14 @@ export function renderStatus(result: StatusResult): string {
           p.name,
           p.rc === 0 ? p.state : `${p.state} (${p.error?.name ?? p.rc})`,
           p.source === 'xlp' && !p.verified ? 'xlp (unverified)' : p.source,
-          short(p.sha256),
-          short(p.buildId),
-          p.uploaded === undefined ? '-' : `${p.uploaded.at} by ${p.uploaded.by}`,
-          p.applied === undefined ? '-' : `${p.applied.at} by ${p.applied.by}`,
-          [...p.advisories.xsa.map((x) => `XSA-${x.replace(/^xsa-?/i, '')}`), ...p.advisories.cve].join(' ') || '-',
+          short(p.sha256 ?? undefined),
+          short(p.buildId ?? undefined),
+          p.uploaded === null ? '-' : `${p.uploaded.at} by ${p.uploaded.by}`,
+          p.applied === null ? '-' : `${p.applied.at} by ${p.applied.by}`,
+          advisoryWords(p.advisories) || '-',
         ]),
       ),
+      ...renderPatchLevel(result.patchLevel),
     );
   }
   // Messages quote names and journal text: each is escaped whole, so none can start a line of its own.

@@ -1,5 +1,6 @@
 import type { ListResult, OperationResult, PruneResult, RunHolder } from '../model/results.js';
-import { commandLine } from '../model/text.js';
+import type { Advisories, PatchLevel } from '../model/patch-level.js';
+import { commandLine, escapeText } from '../model/text.js';
 import { DONE } from '../model/vocabulary.js';
 import { renderTable } from './table.js';
 
@@ -7,13 +8,27 @@ import { renderTable } from './table.js';
 export const describeHolder = (holder: RunHolder): string => `pid ${holder.pid} (${holder.command}) on ${holder.host} since ${holder.since}`;
 
 export function renderList(result: ListResult): string {
-  const running = result.inProgress === undefined ? [] : [`A change is in progress: ${describeHolder(result.inProgress)}.`];
+  const running = result.inProgress === null ? [] : [`A change is in progress: ${describeHolder(result.inProgress)}.`];
   if (result.payloads.length === 0) return [...running, `No payloads loaded on ${result.host}.`].join('\n');
   const table = renderTable(
-    ['NAME', 'STATE', 'LAST ERROR', 'METADATA'],
-    result.payloads.map((p) => [p.name, p.state, p.error === undefined ? '-' : `${p.error.name} (${p.error.message})`, p.metadata.join(';') || '-']),
+    ['NAME', 'STATE', 'LAST ERROR', 'BUILD-ID', 'METADATA'],
+    result.payloads.map((p) => [p.name, p.state, p.error === undefined ? '-' : `${p.error.name} (${p.error.message})`, p.buildId?.slice(0, 12) ?? '-', p.metadata.join(';') || '-']),
   );
-  return [...running, table].join('\n');
+  return [...running, table, ...renderPatchLevel(result.patchLevel)].join('\n');
+}
+
+/** "XSA-466 CVE-2026-1": the advisories as people write them. */
+export const advisoryWords = (advisories: Advisories): string => [...advisories.xsa.map((x) => `XSA-${x.replace(/^xsa-?/i, '')}`), ...advisories.cve].join(' ');
+
+/** The patch level at a glance, under list's and status's tables. Names and advisories come from payloads: escaped. */
+export function renderPatchLevel(level: PatchLevel): string[] {
+  if (level.order.length === 0 && level.unplaced.length === 0) return ['Nothing is applied.'];
+  const order = level.order.map((name) => (name === level.top ? `${escapeText(name)} (top)` : escapeText(name)));
+  return [
+    ...(order.length === 0 ? [] : [`Applied by xlp, bottom first: ${order.join(', ')}`]),
+    ...(level.unplaced.length === 0 ? [] : [`Applied outside xlp, place in the stack unknown: ${level.unplaced.map((name) => (name === level.top ? `${escapeText(name)} (top)` : escapeText(name))).join(', ')}`]),
+    `Advisories applied: ${escapeText(advisoryWords(level.advisories)) || 'none named in .modinfo'}`,
+  ];
 }
 
 export function renderOperation(result: OperationResult): string {

@@ -24,8 +24,8 @@ export interface InspectedProblem {
   readonly errnoName: string;
 }
 
+/** The file against the host inspect was given (--backend/--host): the host itself is the report's `host`. */
 export interface HostComparison {
-  readonly host: string;
   readonly xenBuildId: string;
   /** .livepatch.xen_depends equals the host's build-id: the host's Xen would accept the upload. */
   readonly xenDependsMatches: boolean;
@@ -39,15 +39,16 @@ export interface InspectReport {
   readonly file: string;
   readonly size: number;
   readonly sha256: string;
-  readonly buildId?: string;
-  readonly depends?: string;
-  readonly xenDepends?: string;
+  /** Each null when the file has no such section. */
+  readonly buildId: string | null;
+  readonly depends: string | null;
+  readonly xenDepends: string | null;
   /** Distinct livepatch_func versions of the descriptors (Xen 4.14+ takes 2, earlier 1). */
   readonly funcVersions: readonly number[];
   readonly funcs: readonly InspectedFunc[];
   readonly hooks: readonly string[];
-  /** .modinfo strings in order; absent when the payload has none. */
-  readonly modinfo?: readonly string[];
+  /** .modinfo strings in order; null when the payload has no .modinfo section. */
+  readonly modinfo: readonly string[] | null;
   /** The XSA and CVE entries of .modinfo (keys starting with XSA or CVE, any case). */
   readonly advisories: readonly string[];
   readonly sections: readonly { readonly name: string; readonly type: number; readonly flags: number; readonly size: number }[];
@@ -56,7 +57,10 @@ export interface InspectReport {
   readonly problems: readonly InspectedProblem[];
   /** What xlp refuses to upload on its own account (text unsafe to show on a terminal). */
   readonly defects: readonly { readonly code: string; readonly message: string }[];
-  readonly host?: HostComparison;
+  /** The host the file was compared with, as every command names a host; null without --backend/--host. */
+  readonly host: string | null;
+  /** How the file fares on that host; null without one. */
+  readonly onHost: HostComparison | null;
   /** No problem or defect, and the host (when compared) would take it. */
   readonly acceptable: boolean;
 }
@@ -66,7 +70,6 @@ export function inspectReport(file: string, info: PayloadInfo, onHost?: { host: 
     onHost === undefined
       ? undefined
       : {
-          host: onHost.host,
           xenBuildId: onHost.xenBuildId,
           xenDependsMatches: onHost.xenBuildId !== '' && info.xenDepends === onHost.xenBuildId,
           dependsOnHypervisor: info.depends === onHost.xenBuildId,
@@ -76,9 +79,9 @@ export function inspectReport(file: string, info: PayloadInfo, onHost?: { host: 
     file,
     size: info.size,
     sha256: info.sha256,
-    ...(info.buildId === undefined ? {} : { buildId: info.buildId }),
-    ...(info.depends === undefined ? {} : { depends: info.depends }),
-    ...(info.xenDepends === undefined ? {} : { xenDepends: info.xenDepends }),
+    buildId: info.buildId ?? null,
+    depends: info.depends ?? null,
+    xenDepends: info.xenDepends ?? null,
     funcVersions: [...new Set(info.funcs.map((f) => f.version))].sort((a, b) => a - b),
     funcs: info.funcs.map((f) => ({
       name: f.name,
@@ -88,13 +91,14 @@ export function inspectReport(file: string, info: PayloadInfo, onHost?: { host: 
       version: f.version,
     })),
     hooks: info.hooks,
-    ...(info.modinfo === undefined ? {} : { modinfo: info.modinfo }),
+    modinfo: info.modinfo ?? null,
     advisories: (info.modinfo ?? []).filter((entry) => /^(xsa|cve)/i.test(entry)),
     sections: info.sections.map(({ name, type, flags, size }) => ({ name, type, flags, size })),
     writableSections: info.writableSections,
     problems: info.problems.map((p) => ({ code: p.code, message: p.message, errno: p.errno, errnoName: errnoInfo(p.errno).name })),
     defects: info.defects,
-    ...(host === undefined ? {} : { host }),
+    host: onHost?.host ?? null,
+    onHost: host ?? null,
     acceptable: info.problems.length === 0 && info.defects.length === 0 && (host === undefined || (host.xenDependsMatches && host.load.wouldSucceed)),
   };
 }
@@ -115,13 +119,13 @@ export function renderInspect(report: InspectReport): string {
   row('size', `${report.size} bytes`);
   row('sha256', report.sha256);
   row('build-id', report.buildId ?? '(missing)');
-  const onXen = report.depends !== undefined && report.depends === report.xenDepends;
-  row('depends', `${report.depends ?? '(missing)'}${onXen ? '  (the hypervisor itself: first on the stack, or replace)' : report.depends === undefined ? '' : '  (stacks on another payload)'}`);
+  const onXen = report.depends !== null && report.depends === report.xenDepends;
+  row('depends', `${report.depends ?? '(missing)'}${onXen ? '  (the hypervisor itself: first on the stack, or replace)' : report.depends === null ? '' : '  (stacks on another payload)'}`);
   row('xen_depends', report.xenDepends ?? '(missing)');
-  if (report.host !== undefined) {
-    const verdict = report.host.xenDependsMatches ? 'matches xen_depends' : 'DOES NOT match xen_depends: this hypervisor refuses the payload';
-    row('host', `${report.host.host}: Xen build-id ${report.host.xenBuildId || '(none)'}, ${verdict}`);
-    row('load now', describeForecast(report.host.load));
+  if (report.onHost !== null) {
+    const verdict = report.onHost.xenDependsMatches ? 'matches xen_depends' : 'DOES NOT match xen_depends: this hypervisor refuses the payload';
+    row('host', `${report.host ?? ''}: Xen build-id ${report.onHost.xenBuildId || '(none)'}, ${verdict}`);
+    row('load now', describeForecast(report.onHost.load));
   }
   row('funcs', `${report.funcs.length}${report.funcVersions.length === 0 ? '' : ` (livepatch_func version ${report.funcVersions.join(', ')})`}`);
   for (const f of report.funcs) {
@@ -129,7 +133,7 @@ export function renderInspect(report: InspectReport): string {
     lines.push(`    ${t(f.name) || '(unresolved name)'}: old ${f.oldSize} bytes ${where}, new ${f.newSize} bytes`);
   }
   row('hooks', report.hooks.length === 0 ? 'none' : report.hooks.join(', '));
-  row('modinfo', report.modinfo === undefined ? 'none' : report.modinfo.map(t).join('; ') || '(empty)');
+  row('modinfo', report.modinfo === null ? 'none' : report.modinfo.map(t).join('; ') || '(empty)');
   if (report.writableSections.length > 0) row('writable', `${report.writableSections.map(t).join(', ')} (once reverted, it must be unloaded and uploaded again to re-apply)`);
   lines.push('  sections');
   for (const s of report.sections) lines.push(`    ${(t(s.name) || '(no name)').padEnd(32)} ${(SECTION_TYPES[s.type] ?? String(s.type)).padEnd(9)} ${flagLetters(s.flags).padEnd(4)} ${s.size}`);
@@ -140,10 +144,10 @@ export function renderInspect(report: InspectReport): string {
   if (report.problems.length > 0) {
     lines.push('Xen would refuse this payload:');
     for (const p of report.problems) lines.push(`  - ${p.message} (${p.errnoName})`);
-  } else if (report.host !== undefined && report.host.load.refusal !== null) {
-    lines.push(`${report.host.host} would refuse a load now: ${t(report.host.load.refusal.message)}`);
+  } else if (report.onHost !== null && report.onHost.load.refusal !== null) {
+    lines.push(`${report.host ?? ''} would refuse a load now: ${t(report.onHost.load.refusal.message)}`);
   } else if (report.acceptable) {
-    lines.push(report.host === undefined ? 'Acceptable to Xen 4.14+ (the host-dependent build-id checks run at upload).' : `Acceptable to ${report.host.host}.`);
+    lines.push(report.host === null ? 'Acceptable to Xen 4.14+ (the host-dependent build-id checks run at upload).' : `Acceptable to ${report.host}.`);
   }
   return lines.join('\n');
 }

@@ -31,6 +31,8 @@ export interface PayloadRecord {
   readonly reappliable?: boolean;
   /** Set once it was reverted (by revert, or demoted by a replace) since its upload. */
   readonly reverted?: boolean;
+  /** The payload's .modinfo strings as uploaded: what status and list show where Xen's list omits them (before 4.14). */
+  readonly modinfo?: readonly string[];
 }
 
 export interface HostRecord {

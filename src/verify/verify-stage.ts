@@ -175,7 +175,7 @@ function signedEnough(outcome: VerifyOutcome, check: ActionCheck, policy: Signat
 
 /** The record xlp keeps of a payload it uploaded. */
 export function uploadRecord(info: PayloadInfo, signer: string | undefined, now = new Date()): PayloadRecord {
-  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString(), reappliable: info.writableSections.length === 0, reverted: false };
+  return { sha256: info.sha256, size: info.size, ...idsOf(info), hooks: info.hooks, ...withSigner(signer), uploadedAt: now.toISOString(), reappliable: info.writableSections.length === 0, reverted: false, ...(info.modinfo === undefined ? {} : { modinfo: info.modinfo }) };
 }
 
 function refuseDefects(file: string, info: PayloadInfo): void {

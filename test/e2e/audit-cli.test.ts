@@ -134,7 +134,7 @@ describe('xlp audit verify catches hand edits', () => {
     await rewrite(host.journal, lines.map((l, i) => (i === 2 ? l.replace('"user":"root"', '"user":"eve"') : l)));
     const verify = await host.xlp(['audit', 'verify', '--json']);
     expect(verify.exitCode).toBe(9);
-    expect(json(verify)).toMatchObject({ ok: false, records: 2, problem: { line: 3, message: expect.stringContaining('hash does not match') } });
+    expect(json(verify)).toMatchObject({ ok: false, journal: { records: 2, problem: { line: 3, message: expect.stringContaining('hash does not match') } } });
     const text = await host.xlp(['audit', 'verify']);
     expect(text.stdout).toContain('BROKEN at line 3');
   });
@@ -142,7 +142,7 @@ describe('xlp audit verify catches hand edits', () => {
   it('a deleted record: names where it was', async () => {
     const { host, lines } = await journalOf(2);
     await rewrite(host.journal, lines.filter((_, i) => i !== 1));
-    expect(json(await host.xlp(['audit', 'verify', '--json']))).toMatchObject({ ok: false, problem: { line: 2, message: expect.stringContaining('expected 2') } });
+    expect(json(await host.xlp(['audit', 'verify', '--json']))).toMatchObject({ ok: false, journal: { problem: { line: 2, message: expect.stringContaining('expected 2') } } });
     expect((await host.xlp(['audit', 'log'])).exitCode).toBe(9);
   });
 
@@ -154,7 +154,7 @@ describe('xlp audit verify catches hand edits', () => {
     await rewrite(host.journal, lines.slice(0, 2));
     const verify = await host.xlp(['audit', 'verify', '--json']);
     expect(verify.exitCode).toBe(9);
-    expect(json(verify)).toMatchObject({ ok: false, records: 2, seal: { status: 'truncated', message: expect.stringContaining('records 3 to 4 were removed') } });
+    expect(json(verify)).toMatchObject({ ok: false, journal: { records: 2 }, seal: { status: 'truncated', message: expect.stringContaining('records 3 to 4 were removed') } });
     // A sealing xlp refuses to go on from a journal cut behind its back, and changes nothing.
     const next = await host.xlp(['upload', 'v9', payloads[2] as string, '-q', ...host.flags]);
     expect(next.exitCode, next.stderr).toBe(9);

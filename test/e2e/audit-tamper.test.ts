@@ -187,14 +187,16 @@ describe('xlp audit verify against a tampered journal', () => {
     const { env } = await tampered(() => {});
     const verify = await runXlp(['audit', 'verify', '--json', '--seal-key', key], env);
     expect(verify.exitCode, verify.stdout).toBe(0);
-    expect(json(verify)).toMatchObject({ ok: true, records: 4, seal: { status: 'valid', seq: 4 }, tail: { condition: 'clean' } });
+    expect(json(verify)).toMatchObject({ ok: true, journal: { records: 4, problem: null }, seal: { status: 'valid', seq: 4 }, tail: { condition: 'clean' } });
   });
 
   it.each(Object.entries(CASES))('%s: exit 9 with its own verdict', async (_name, { tamper, withKey, verdict }) => {
     const { env } = await tampered(tamper);
     const verify = await runXlp(['audit', 'verify', '--json', ...(withKey ? ['--seal-key', key] : [])], env);
     expect(verify.exitCode, verify.stdout).toBe(9);
-    expect(json(verify)).toMatchObject({ ok: false, ...verdict });
+    // The journal's own findings (records proven, the first broken one) are under `journal`, the seal's and tail's beside it.
+    const { records, problem, ...rest } = verdict;
+    expect(json(verify)).toMatchObject({ ok: false, ...rest, journal: { records, ...(problem === undefined ? {} : { problem }) } });
   });
 
   it('a deleted seal passes without a key (nothing says there was one), but no sealing xlp writes past it', async () => {

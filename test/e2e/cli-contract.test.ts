@@ -174,9 +174,9 @@ describe('JSON from every command', () => {
     const journal = (await sim.xlp('audit', 'export')).stdout.trimEnd().split('\n');
     const result = await sim.xlp('audit', 'export', '--json');
     expect(result.exitCode).toBe(0);
-    const body = JSON.parse(result.stdout) as { schemaVersion: number; journal: string; records: unknown[] };
+    const body = JSON.parse(result.stdout) as { schemaVersion: number; journal: { path: string }; records: unknown[] };
     expect(body.schemaVersion).toBe(1);
-    expect(body.journal).toBe(sim.env.XLP_AUDIT_LOG);
+    expect(body.journal.path).toBe(sim.env.XLP_AUDIT_LOG);
     expect(body.records).toEqual(journal.map((line) => JSON.parse(line)));
     const both = await sim.xlp('audit', 'export', '--format', 'csv', '--json');
     expect(both.exitCode).toBe(2);

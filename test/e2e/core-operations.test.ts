@@ -4,7 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/cli.js';
 import { buildPayload } from '../helpers/payloads.js';
 import { buildIdOf } from '../helpers/sim-host.js';
 import { simCli, type SimCli } from '../helpers/sim-cli.js';
@@ -32,19 +35,30 @@ describe('list', () => {
     const { result, body } = await sim.json('list');
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
-    expect(body).toEqual({ schemaVersion: 1, host: `sim:${sim.statePath}`, payloads: [] });
+    expect(body).toEqual({ schemaVersion: 1, host: `sim:${sim.statePath}`, inProgress: null, payloads: [], patchLevel: { order: [], unplaced: [], top: null, advisories: { xsa: [], cve: [] } } });
   });
 
-  it('shows state, errors and .modinfo metadata as data', async () => {
+  it('shows state, errors, build-ids, .modinfo metadata and the patch level as data', async () => {
     expect((await sim.xlp('load', withMeta, '--name', 'xsa-466')).exitCode).toBe(0);
     expect((await sim.xlp('upload', 'second', base)).exitCode).toBe(0);
-    const { body } = await sim.json<{ payloads: unknown[] }>('list');
+    const { body } = await sim.json<{ payloads: unknown[]; patchLevel: unknown }>('list');
+    const buildId = await buildIdOf(withMeta);
     expect(body.payloads).toEqual([
-      { name: 'xsa-466', state: 'APPLIED', rc: 0, metadata: ['XSA=466', 'CVE=CVE-2026-1234'], modinfo: { XSA: '466', CVE: 'CVE-2026-1234' } },
-      { name: 'second', state: 'CHECKED', rc: 0, metadata: [], modinfo: {} },
+      { name: 'xsa-466', state: 'APPLIED', rc: 0, buildId, metadata: ['XSA=466', 'CVE=CVE-2026-1234'], modinfo: { XSA: '466', CVE: 'CVE-2026-1234' } },
+      { name: 'second', state: 'CHECKED', rc: 0, buildId: await buildIdOf(base), metadata: [], modinfo: {} },
     ]);
-    const table = await sim.xlp('list');
-    expect(table.stdout.split('\n')[1]).toMatch(/^xsa-466\s+APPLIED\s+-\s+XSA=466;CVE=CVE-2026-1234$/);
+    expect(body.patchLevel).toEqual({ order: ['xsa-466'], unplaced: [], top: 'xsa-466', advisories: { xsa: ['466'], cve: ['CVE-2026-1234'] } });
+    const table = (await sim.xlp('list')).stdout.split('\n');
+    expect(table[1]).toMatch(new RegExp(`^xsa-466\\s+APPLIED\\s+-\\s+${buildId.slice(0, 12)}\\s+XSA=466;CVE=CVE-2026-1234$`));
+    expect(table.slice(3)).toEqual(['Applied by xlp, bottom first: xsa-466 (top)', 'Advisories applied: XSA-466 CVE-2026-1234', '']);
+  });
+
+  it('names what was applied outside xlp apart, with no known place', async () => {
+    const tool = join(REPO, 'bin', 'sim', 'xen-livepatch');
+    for (const args of [['upload', 'by-hand', base], ['apply', 'by-hand']]) expect((await execa(tool, args, { env: sim.env, extendEnv: false, reject: false })).exitCode).toBe(0);
+    const { body } = await sim.json<{ payloads: Array<{ buildId: unknown }>; patchLevel: unknown }>('list');
+    expect(body.payloads[0]?.buildId).toBeNull();
+    expect(body.patchLevel).toEqual({ order: [], unplaced: ['by-hand'], top: 'by-hand', advisories: { xsa: [], cve: [] } });
   });
 });
 

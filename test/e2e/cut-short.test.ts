@@ -135,7 +135,7 @@ describe('a change in progress', () => {
     const text = await host.xlp(['list']);
     expect(text.stdout).toMatch(new RegExp(`^A change is in progress: pid ${run.pid} \\(xlp load `));
     expect((await run).exitCode).toBe(0);
-    expect(json<{ inProgress?: unknown }>(await host.xlp(['list', '--json'])).inProgress).toBeUndefined();
+    expect(json<{ inProgress: unknown }>(await host.xlp(['list', '--json'])).inProgress).toBeNull();
   });
 });
 

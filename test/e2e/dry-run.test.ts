@@ -167,7 +167,7 @@ describe('inspect against a host', () => {
       expect(load.exitCode).toBe(ExitCode.REJECTED);
       const report = JSON.parse(inspected.stdout);
       expect(report.acceptable).toBe(false);
-      expect(report.host.load).toMatchObject({ wouldSucceed: false, steps: [], refusal: { code: 'depends-mismatch', exitCode: ExitCode.REJECTED } });
+      expect(report.onHost.load).toMatchObject({ wouldSucceed: false, steps: [], refusal: { code: 'depends-mismatch', exitCode: ExitCode.REJECTED } });
     });
   });
 });

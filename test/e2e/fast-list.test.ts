@@ -28,6 +28,8 @@ const CASES: Array<[string, string[], Record<string, string>?]> = [
   ['--json', ['list', '--json']],
   ['--backend=sim -q', ['list', '--backend=sim', '-q']],
   ['XLP_CONTENT_TYPE=json', ['list'], { XLP_CONTENT_TYPE: 'json' }],
+  ['--timeout 5 --json', ['list', '--timeout', '5', '--json']],
+  ['XLP_TIMEOUT=0', ['list'], { XLP_TIMEOUT: '0' }],
 ];
 
 describe('xlp list, fast path against oclif', () => {
@@ -99,6 +101,8 @@ describe('which command lines the fast path takes', () => {
     expect(parseFastList(['list', '--backend', 'sim', '--json'], env)).toEqual({ json: true, flags: { backend: 'sim' } });
     expect(parseFastList(['list', '--sim-state=/x/s.json', '-q'], { XLP_BACKEND: 'sim' })).toEqual({ json: false, flags: { 'sim-state': '/x/s.json' } });
     expect(parseFastList(['list', '--host', 'root@dom0'], { XLP_HOST: 'other' })?.flags.host).toBe('root@dom0');
+    expect(parseFastList(['list', '--timeout', '7'], env)).toEqual({ json: false, flags: { timeout: 7 } });
+    expect(parseFastList(['list', '--timeout=0', '--json'], env)).toEqual({ json: true, flags: { timeout: 0 } });
   });
 
   it('leaves everything else to oclif', () => {
@@ -114,9 +118,54 @@ describe('which command lines the fast path takes', () => {
       ['list', '--backend', 'kvm'],
       ['list', '--host', '--json'],
       ['list', '--'],
+      ['list', '--timeout'],
+      ['list', '--timeout', 'soon'],
+      ['list', '--timeout', '-1'],
+      ['list', '--timeout', '1.5'],
+      ['list', '--timeout', '99999999'],
+      ['list', '--timeout', '1', '--timeout', '2'],
     ];
     for (const argv of declined) expect(parseFastList(argv, env), argv.join(' ')).toBeUndefined();
     expect(parseFastList(['list'], { XLP_BACKEND: '' })).toBeUndefined();
     expect(parseFastList(['list'], { XLP_BACKEND: 'kvm' })).toBeUndefined();
+    expect(parseFastList(['list'], { XLP_TIMEOUT: '' })).toBeUndefined();
+    expect(parseFastList(['list'], { XLP_TIMEOUT: 'soon' })).toBeUndefined();
+  });
+});
+
+describe('xlp list and status on a busy hypervisor (EBUSY from xen-livepatch list)', () => {
+  /** `xen-livepatch list` answers EBUSY: `count` times, or until cleared. */
+  const busy = (count: number | 'persistent') => sim.xlp('sim', 'fault', 'sync-errno', '--action', 'list', '--errno', '16', ...(count === 'persistent' ? ['--persistent'] : ['--count', String(count)]));
+
+  it('waits out a busy that clears before --timeout, on both paths and in status', async () => {
+    await sim.reset();
+    for (const env of [{}, { XLP_FAST_PATH: '0' }] as Record<string, string>[]) {
+      expect((await busy(3)).exitCode).toBe(0);
+      const listed = await runXlp(['list', '--timeout', '10', '--json'], { ...sim.env, ...env });
+      expect(listed.exitCode, listed.stdout).toBe(0);
+      expect((await sim.state()).faults).toEqual([]);
+    }
+    expect((await busy(2)).exitCode).toBe(0);
+    const status = await sim.xlp('status', '--timeout', '10');
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect((await sim.state()).faults).toEqual([]);
+  });
+
+  it('gives up with exit 5 when it is still busy at --timeout, the same on both paths', async () => {
+    await sim.reset();
+    expect((await busy('persistent')).exitCode).toBe(0);
+    for (const json of [[], ['--json']]) {
+      const { fast, oclif } = await bothPaths(['list', '--timeout', '1', ...json]);
+      expect(fast).toEqual(oclif);
+      expect(fast.exitCode).toBe(5);
+    }
+    const { body } = await sim.json<{ error: { code: string; errno: number; message: string } }>('list', '--timeout', '1');
+    expect(body.error).toMatchObject({ code: 'busy-timeout', errno: 16, message: expect.stringContaining('still busy (EBUSY) after 1 s') });
+    // Without the wait, the tool's own EBUSY at once.
+    expect(await sim.json<{ error: { code: string } }>('list', '--timeout', '0').then(({ result, body: b }) => [result.exitCode, b.error.code])).toEqual([5, 'busy']);
+    expect((await sim.xlp('status', '--timeout', '1')).exitCode).toBe(5);
+    const nagios = await sim.xlp('status', '--timeout', '1', '--nagios');
+    expect([nagios.exitCode, nagios.stdout]).toEqual([3, expect.stringMatching(/^XLP UNKNOWN - the hypervisor was still busy \(EBUSY\) after 1 s/)]);
+    await sim.xlp('sim', 'fault', '--clear');
   });
 });

@@ -72,6 +72,7 @@ const STEPS: readonly Step[] = [
   { line: 'xlp list' },
   { line: 'xlp list --json' },
   { line: 'xlp list --backend sim' },
+  { line: 'xlp list --timeout 5' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch' },
   { line: 'xlp apply xsa-466' },
   { line: 'xlp apply xsa-466 --nodeps --json' },
@@ -85,6 +86,7 @@ const STEPS: readonly Step[] = [
   { line: 'xlp unload xsa-466' },
   { line: 'xlp status' },
   { line: 'xlp status --json' },
+  { line: 'xlp status --nagios' },
   // site.yaml wants the cumulative payload applied and xsa-466 uploaded beside it: a drift until synced.
   { line: 'xlp check -f site.yaml', exitCode: 11 },
   { line: 'xlp check -f site.yaml --json', exitCode: 11 },
@@ -93,6 +95,7 @@ const STEPS: readonly Step[] = [
   { line: 'xlp sync -f site.yaml --dry-run' },
   { line: 'xlp sync -f site.yaml --plan site.plan.json' },
   { line: 'xlp sync -f site.yaml' },
+  { line: 'xlp check -f site.yaml --nagios' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch --host root@dom0', setup: true, where: 'ssh' },
   { line: 'xlp status --host root@dom0.example.org', where: 'ssh' },
   { line: 'xlp sim fault incomplete --action apply --duration-ms 2000' },

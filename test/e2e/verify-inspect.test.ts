@@ -103,7 +103,8 @@ describe('xlp inspect', () => {
       // The file is sound; this host would refuse its load (Xen's build-id check), with load's own code.
       expect(result.exitCode).toBe(ExitCode.REJECTED);
       expect(JSON.parse(result.stdout)).toMatchObject({
-        host: { xenBuildId: OTHER, xenDependsMatches: false, dependsOnHypervisor: true, load: { wouldSucceed: false, refusal: { code: 'xen-build-id-mismatch', exitCode: ExitCode.REJECTED } } },
+        host: `sim:${state}`,
+        onHost: { xenBuildId: OTHER, xenDependsMatches: false, dependsOnHypervisor: true, load: { wouldSucceed: false, refusal: { code: 'xen-build-id-mismatch', exitCode: ExitCode.REJECTED } } },
         acceptable: false,
         problems: [],
       });
@@ -111,7 +112,7 @@ describe('xlp inspect', () => {
       // xen_depends matches now, but the payload depends on OTHER and nothing is applied under it: the load would still fail.
       const matching = await runXlp(['inspect', rich, '--json', '--backend', 'sim', '--sim-state', state], hostEnv);
       expect(matching.exitCode).toBe(ExitCode.REJECTED);
-      expect(JSON.parse(matching.stdout)).toMatchObject({ host: { xenBuildId: XEN, xenDependsMatches: true, load: { wouldSucceed: false, refusal: { exitCode: ExitCode.REJECTED } } } });
+      expect(JSON.parse(matching.stdout)).toMatchObject({ onHost: { xenBuildId: XEN, xenDependsMatches: true, load: { wouldSucceed: false, refusal: { exitCode: ExitCode.REJECTED } } } });
       const onTheHypervisor = await buildPayload({ id: 'insp_ok', depends: XEN });
       const loadable = await runXlp(['inspect', onTheHypervisor, '--backend', 'sim', '--sim-state', state], hostEnv);
       expect(loadable.exitCode, loadable.stderr).toBe(0);

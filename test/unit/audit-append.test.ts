@@ -57,7 +57,7 @@ describe('an append that cannot be written whole', () => {
     expect(await readFile(fx.path)).toEqual(before);
     vi.restoreAllMocks();
     await appendAll(['c']);
-    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 3, tail: { condition: 'clean' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, journal: { records: 3 }, tail: { condition: 'clean' } });
   });
 
   it('a failed fsync: the record is cut back too', async () => {
@@ -82,7 +82,7 @@ describe('an append that cannot be written whole', () => {
     await j.close();
     expect(await readFile(fx.path)).toEqual(journalBefore);
     expect(await readFile(sealPath(fx.path), 'utf8')).toBe(sealBefore);
-    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 2, seal: { status: 'valid' } });
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, journal: { records: 2 }, seal: { status: 'valid' } });
   });
 });
 
@@ -92,7 +92,7 @@ describe("a dead writer's unfinished append, and a tail nobody explains", () => 
     await appendFile(fx.path, '{"v":1,"seq":2,"tor');
     await leaveDeadWriter(fx);
     await appendAll(['b']);
-    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 2, tail: { condition: 'clean' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, journal: { records: 2 }, tail: { condition: 'clean' } });
   });
 
   it('a torn line nobody explains is refused, pointing at recover-tail, and left as it is', async () => {

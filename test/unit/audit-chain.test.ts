@@ -66,7 +66,7 @@ describe('the journal chain', () => {
     const { hash, ...body } = records[1] as Record<string, unknown>;
     expect(createHash('sha256').update(canonicalJson(body)).digest('hex')).toBe(hash);
     const result = await verifyJournal(path, {});
-    expect(result).toMatchObject({ ok: true, records: 3, head: { seq: 3, hash: records[2]?.hash } });
+    expect(result).toMatchObject({ ok: true, journal: { records: 3, head: { seq: 3, hash: records[2]?.hash } } });
   });
 
   it('creates the journal 0600 in a 0700 directory', async () => {

@@ -51,7 +51,7 @@ describe('HMAC sealing', () => {
     await append(3, { hmacKeyFile: key });
     await dropLastLine();
     const withKey = await verifyJournal(path, { hmacKeyFile: key });
-    expect(withKey).toMatchObject({ ok: false, records: 2, seal: { status: 'truncated', message: expect.stringContaining('records 3 to 3 were removed') } });
+    expect(withKey).toMatchObject({ ok: false, journal: { records: 2 }, seal: { status: 'truncated', message: expect.stringContaining('records 3 to 3 were removed') } });
     expect((await verifyJournal(path, {})).ok).toBe(false);
   });
 

@@ -59,7 +59,7 @@ describe('recover-tail', () => {
     const end = (await stat(fx.path)).size;
     const torn = '{"v":1,"seq":3,"time":"2026';
     await appendFile(fx.path, torn);
-    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: false, records: 2, tail: { condition: 'unexplained' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: false, journal: { records: 2 }, tail: { condition: 'unexplained' } });
 
     const record = await recoverTail(options());
     expect(record).toMatchObject({
@@ -69,7 +69,7 @@ describe('recover-tail', () => {
     const kept = join(fx.dir, 'j', record.movedAside.file);
     expect(await readFile(kept, 'utf8')).toBe(torn);
     expect((await stat(kept)).mode & 0o777).toBe(0o600);
-    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 3, tail: { condition: 'clean' } });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, journal: { records: 3 }, tail: { condition: 'clean' } });
   });
 
   it('refuses a clean tail, and a torn one (which it cuts off, as every writer does), moving nothing', async () => {
@@ -78,7 +78,7 @@ describe('recover-tail', () => {
     await appendFile(fx.path, '{"v"');
     await leaveDeadWriter(fx);
     await expect(recoverTail(options())).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('its tail was the unfinished append of pid 999999, which died: cut off, as every change does') });
-    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, records: 1 });
+    expect(await verifyJournal(fx.path, {})).toMatchObject({ ok: true, journal: { records: 1 } });
     expect((await readdir(join(fx.dir, 'j'))).filter((name) => name.includes('.tail-'))).toEqual([]);
   });
 
@@ -94,7 +94,7 @@ describe('recover-tail', () => {
     await appendFile(fx.path, '{"v":1,"seq":3,');
     await expect(recoverTail(options())).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('is sealed, and the record of this recovery must be sealed too') });
     const record = await recoverTail(options(true));
-    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 3, seal: { status: 'valid', seq: record.seq } });
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, journal: { records: 3 }, seal: { status: 'valid', seq: record.seq } });
   });
 
   it('refuses, moving nothing, when the seal names a record the cut would remove (a sealed record cut in half)', async () => {
@@ -112,7 +112,7 @@ describe('recover-tail', () => {
     const line = (await readFile(fx.path, 'utf8')).split('\n')[1] as string;
     const record = await recoverTail(options(true));
     expect(await readFile(join(fx.dir, 'j', record.movedAside.file), 'utf8')).toBe(`${line}\n`);
-    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 2, seal: { status: 'valid', seq: 2 } });
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, journal: { records: 2 }, seal: { status: 'valid', seq: 2 } });
   });
 
   it('there is no journal to recover', async () => {
@@ -129,7 +129,7 @@ describe('seal --start', () => {
     expect(record).toMatchObject({ seq: 3, type: 'journal', action: 'start-seal', method: 'hmac-sha256' });
     expect(JSON.parse(await readFile(sealPath(fx.path), 'utf8'))).toMatchObject({ seq: 3, hash: record.hash });
     await appendAll(1, true);
-    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, records: 4, seal: { status: 'valid' } });
+    expect(await verifyJournal(fx.path, { hmacKeyFile: fx.key })).toMatchObject({ ok: true, journal: { records: 4 }, seal: { status: 'valid' } });
     await expect(startSeal(options(true))).rejects.toMatchObject({ exitCode: 9, message: expect.stringContaining('already sealed') });
   });
 
