@@ -22,7 +22,10 @@ export function errorBody(failure: XlpError, context: FailureContext): Record<st
     errno: failure.errno ?? null,
     detail: failure.detail ?? null,
     rollback: failure.rollback ?? null,
-    ...context,
+    // Spelt out: one key order whatever object the caller built the context from.
+    host: context.host,
+    operation: context.operation,
+    payload: context.payload,
   };
 }
 
