@@ -2,10 +2,11 @@ import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
 import { auditLogFlag, HostCommand, hostFlags } from '../cli/host-command.js';
 import type { StatusResult } from '../src/audit/status.js';
 import { PayloadStore } from '../src/verify/store.js';
+import { bootStanding } from '../src/ops/boot/standing.js';
 
 export default class Status extends HostCommand {
   static override summary = 'Show what is patched on the host, where it came from, and what does not add up.';
-  static override description = `Each loaded payload with its state, joined with the audit journal: sha256 and build-id of the uploaded bytes, uploaded and applied when and by whom, and the XSA/CVE keys of its .modinfo. Then everything that does not add up: payloads loaded outside xlp, payloads the journal expects but the hypervisor does not list, states changed outside xlp, operations that were interrupted, a broken journal. Read-only: it takes no lock and changes nothing.
+  static override description = `Each loaded payload with its state, joined with the audit journal: sha256 and build-id of the uploaded bytes, uploaded and applied when and by whom, and the XSA/CVE keys of its .modinfo. Then boot's standing (the kill switch, the crash-loop guard: CRITICAL while it holds a payload back, the last boot's decision) and everything that does not add up: payloads loaded outside xlp, payloads the journal expects but the hypervisor does not list, states changed outside xlp, operations that were interrupted, a broken journal. Read-only: it takes no lock and changes nothing.
 
 ${EXIT_CODES_HELP}`;
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --host root@dom0.example.org'];
@@ -22,7 +23,11 @@ ${EXIT_CODES_HELP}`;
     const record = await new PayloadStore(backend.host, places.records).read().catch(() => undefined);
     // A record that cannot be read vouches for nothing.
     const vouched = new Map(Object.entries(record?.payloads ?? {}).map(([name, r]) => [name, r.sha256]));
-    const result = await hostStatus(backend.host, live, places.journal, vouched, running);
+    const { lastBoot, ...found } = await hostStatus(backend.host, live, places.journal, vouched, running);
+    // The kill switch is read on this machine: for a remote host it is that host's to tell.
+    const remote = this.settings(flags).get('host.host')?.value !== undefined;
+    const boot = await bootStanding(backend, remote ? undefined : places.proc, lastBoot, (message) => this.notice(message));
+    const result = { ...found, boot };
     this.log(renderStatus(result));
     return result;
   }

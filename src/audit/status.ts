@@ -6,7 +6,7 @@
 import type { PayloadStatus } from '../model/types.js';
 import { effectOf, judge, stackAfter, TARGET, type Operation } from '../model/vocabulary.js';
 import { viewOf, type PayloadView } from '../model/payload-view.js';
-import type { RunHolder } from '../model/results.js';
+import type { BootStatus, RunHolder } from '../model/results.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
 import type { ScanProblem } from './journal-reader.js';
@@ -54,6 +54,10 @@ export interface StatusResult {
   readonly inProgress?: RunInProgress;
   readonly payloads: readonly StatusPayload[];
   readonly anomalies: readonly Anomaly[];
+  /** What the last boot run decided on this host (its journal record). */
+  readonly lastBoot?: BootStatus['lastBoot'];
+  /** Boot's standing (added by the status command: the kill switch and the crash-loop guard are read from the host). */
+  readonly boot?: BootStatus;
 }
 
 interface Known {
@@ -112,7 +116,13 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
     ...(running === undefined ? {} : { inProgress: { ...running, ...(current === undefined ? {} : { change: { operation: current.operation, name: current.name, record: current.seq } }) } }),
     payloads,
     anomalies,
+    ...lastBootOf(history.boots),
   };
+}
+
+function lastBootOf(boots: Awaited<ReturnType<typeof readHistory>>['boots']): Pick<StatusResult, 'lastBoot'> {
+  const last = boots[boots.length - 1];
+  return last === undefined ? {} : { lastBoot: { record: last.seq, time: last.time, outcome: last.outcome, reason: last.reason } };
 }
 
 /** Payloads the last recorded state names that the hypervisor lists differently now. */
