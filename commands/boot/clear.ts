@@ -10,7 +10,7 @@ export default class BootClear extends HostCommand {
   static override description = `After the host went down soon after xlp applied a payload, boot holds that payload (and what is above it) back and xlp status reports it as critical until an operator, having looked at why, clears it here. Journaled. Run xlp boot (or reboot) afterwards to re-apply. See docs/boot.md.
 
 ${EXIT_CODES_HELP}`;
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host root@dom0.example.org'];
+  static override examples = ['<%= config.bin %> <%= command.id %>'];
   static override flags = { ...hostFlags, ...auditLogFlag, ...lockTimeoutFlag };
 
   async run(): Promise<{ host: string; cleared: readonly string[] }> {

@@ -7,7 +7,7 @@ export default class BootDisable extends BootUnitCommand {
   static override description = `Disables (where systemd runs the host) and removes /etc/systemd/system/xlp-boot.service. Nothing loaded is touched. To skip one boot only, put xlp.enable=0 on the kernel command line; to stop boot from applying for a while without removing the unit, create /etc/xlp/boot-disabled (docs/boot.md).
 
 ${EXIT_CODES_HELP}`;
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host root@dom0.example.org'];
+  static override examples = ['<%= config.bin %> <%= command.id %>'];
   static override flags = bootUnitFlags;
 
   async run(): Promise<UnitStatus> {

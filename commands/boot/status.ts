@@ -7,7 +7,7 @@ export default class BootStatus extends BootUnitCommand {
   static override description = `Reads /etc/systemd/system/xlp-boot.service on the host (with --host over ssh) and, where systemd runs the host, systemctl is-enabled and is-active. Changes nothing. What boot did at the last start is in xlp status.
 
 ${EXIT_CODES_HELP}`;
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host root@dom0.example.org'];
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override flags = bootUnitFlags;
 
   async run(): Promise<UnitStatus> {

@@ -32,6 +32,8 @@ const EXAMPLES = BY_COMMAND.flatMap(({ examples }) => examples);
 /** Examples that are not run, and why. */
 const NOT_RUN: Record<string, string> = {
   'xlp sign ./xsa-466.livepatch --key ~/.ssh/id_ed25519_sk.pub --output /srv/payloads/xsa-466.livepatch.sig': 'needs a FIDO security key to touch',
+  // test/xen/boot-reapply.test.ts runs it against the real dom0 of the boot VM.
+  'xlp boot enable --host root@dom0.example.org': "would write /etc/systemd/system of the machine the test's sshd runs on",
 };
 
 type Where = 'sim' | 'ssh';
@@ -83,6 +85,14 @@ const STEPS: readonly Step[] = [
   { line: 'xlp unload xsa-466' },
   { line: 'xlp status' },
   { line: 'xlp status --json' },
+  // Boot on the simulated host: nothing was synced there, so nothing is kept for its build.
+  { line: 'xlp boot' },
+  { line: 'xlp boot --boot-timeout 60 --json' },
+  { line: 'xlp boot clear' },
+  { line: 'xlp boot status' },
+  { line: 'xlp boot enable' },
+  { line: 'xlp boot status --json' },
+  { line: 'xlp boot disable' },
   { line: 'xlp upload xsa-466 ./xsa-466.livepatch --host root@dom0', setup: true, where: 'ssh' },
   { line: 'xlp status --host root@dom0.example.org', where: 'ssh' },
   { line: 'xlp sim fault incomplete --action apply --duration-ms 2000' },
