@@ -28,14 +28,15 @@ export function isolatedEnv(home: string, extra: Record<string, string> = {}): R
   };
 }
 
-export async function runXlp(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+/** `timeoutMs`: longer for a run against the real-Xen VM, whose dom0 answers slowly under TCG. */
+export async function runXlp(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
   const result = await execa(process.execPath, [XLP_BIN, ...args], {
     env,
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
-    timeout: 60_000,
+    timeout: timeoutMs,
   });
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? -1 };
 }

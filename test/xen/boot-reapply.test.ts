@@ -77,7 +77,8 @@ describe.skipIf(isSkip(vmOrSkip) || noDisk)(`xlp boot on real ${xenLabel(vmOrSki
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'xlp-boot-reapply-'));
-    xlp = xlpOn(vm, home);
+    // A sync over ssh makes many round trips to a dom0 under TCG: minutes on a loaded machine.
+    xlp = xlpOn(vm, home, 600_000);
     const entries: string[] = [];
     for (const name of PAYLOADS) {
       const file = join(vm.payloadDir, `${name}.livepatch`);

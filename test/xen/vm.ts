@@ -66,10 +66,10 @@ export async function xlInfo(vm: XenVm, field: string): Promise<string> {
 
 
 /** Runs the built xlp against the VM over ssh, isolated from this machine's xlp state. */
-export function xlpOn(vm: XenVm, home: string): (args: readonly string[]) => Promise<CliResult> {
+export function xlpOn(vm: XenVm, home: string, timeoutMs?: number): (args: readonly string[]) => Promise<CliResult> {
   const env = isolatedEnv(home);
   const host = ['--host', `root@127.0.0.1:${vm.port}`, '--ssh-config', vm.sshConfig];
-  return (args) => runXlp([...args, ...host], env);
+  return (args) => runXlp([...args, ...host], env, timeoutMs);
 }
 
 /** Brings the hypervisor back to "nothing loaded" with the raw tool: reverts top-down, then unloads. */
