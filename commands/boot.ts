@@ -1,13 +1,13 @@
 import * as Flags from '@oclif/core/flags';
-import { EXIT_CODES_HELP } from '../../cli/exit-codes.js';
-import { HostCommand, auditLogFlag, hostFlags, lockTimeoutFlag, timeoutFlag } from '../../cli/host-command.js';
-import { ExitCode, XlpError, asXlpError, usageError } from '../../src/errors.js';
-import { MAX_WAIT_SECONDS } from '../../src/config/settings.js';
-import type { BootResult } from '../../src/model/results.js';
-import { bootEvent, bootFailure, bootHost } from '../../src/ops/boot/boot.js';
-import { readBootFacts } from '../../src/ops/boot/facts.js';
-import { killSwitch } from '../../src/ops/boot/kill-switch.js';
-import { renderBoot } from '../../src/ui/boot-render.js';
+import { EXIT_CODES_HELP } from '../cli/exit-codes.js';
+import { HostCommand, auditLogFlag, hostFlags, lockTimeoutFlag, timeoutFlag } from '../cli/host-command.js';
+import { ExitCode, XlpError, asXlpError, usageError } from '../src/errors.js';
+import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
+import type { BootResult } from '../src/model/results.js';
+import { bootEvent, bootFailure, bootHost } from '../src/ops/boot/boot.js';
+import { readBootFacts } from '../src/ops/boot/facts.js';
+import { killSwitch } from '../src/ops/boot/kill-switch.js';
+import { renderBoot } from '../src/ui/boot-render.js';
 
 /** After the timeout's stop request, how long a step under way may take to end before the process exits anyway. */
 const GRACE_MS = 10_000;
