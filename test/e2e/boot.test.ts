@@ -240,7 +240,7 @@ describe('xlp boot', () => {
     });
   });
 
-  it('refuses --host (it judges the boot of the machine it runs on), a bad timeout, and needs no hypervisor when disabled', async () => {
+  it('refuses --host (it judges the boot of the machine it runs on) and a boot timeout it cannot use', async () => {
     await withTempDir('xlp-boot-', async (dir) => {
       const host = await simHost(dir);
       const remote = await host.xlp('boot', '--host', 'root@dom0.example.org');
