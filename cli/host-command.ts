@@ -9,7 +9,9 @@ import { MAX_WAIT_SECONDS } from '../src/config/settings.js';
 import { hostLabel, type BackendKind } from '../src/host/options.js';
 import type { RunHolder } from '../src/model/results.js';
 import { silentReporter, type Reporter } from '../src/model/reporter.js';
+import { applyGuard } from '../src/ops/boot/guard.js';
 import { Session } from '../src/ops/session.js';
+import type { AuditSink } from '../src/audit/types.js';
 import { processStopRequests } from '../src/ops/stop-requests.js';
 import type { Places } from '../src/paths.js';
 import { ensurePrivateDir } from '../src/util/private-dir.js';
@@ -128,12 +130,18 @@ export abstract class HostCommand extends BaseCommand {
     return this.inSession(flags, { reporter: silentReporter(notice), dryRun: true }, body);
   }
 
+  /** The audit journal of this run, as every changing command writes it. */
+  protected async journal(flags: HostFlags, places = this.places(flags)): Promise<AuditSink> {
+    const { createCliAuditSink } = await import('../src/audit/configure.js');
+    const settings = this.settings(flags);
+    return createCliAuditSink({ places, settings, lockTimeoutSeconds: settings.get('host.lockTimeout').value, xlpVersion: this.config.version, note: (message) => this.notice(message) });
+  }
+
   private async inSession<T>(flags: HostFlags, run: RunSettings, body: (session: Session) => Promise<T>): Promise<T> {
     const places = this.places(flags);
     // Before connecting: a journal xlp cannot use stops the run before anything else happens.
-    const { createCliAuditSink } = await import('../src/audit/configure.js');
+    const journal = await this.journal(flags, places);
     const settings = this.settings(flags);
-    const journal = createCliAuditSink({ places, settings, lockTimeoutSeconds: settings.get('host.lockTimeout').value, xlpVersion: this.config.version, note: (message) => this.notice(message) });
     // Where payload copies are staged and xlp's record of the host is kept: proven usable before
     // anything is journaled.
     await Promise.all([ensurePrivateDir(places.runtime), ensurePrivateDir(places.records)]);
@@ -141,7 +149,7 @@ export abstract class HostCommand extends BaseCommand {
     const stops = processStopRequests(() => process.exit(ExitCode.INTERRUPTED));
     try {
       const records = new PayloadStore(backend.host, places.records);
-      const session = await Session.open({ backend, journal, records, reporter: run.reporter, stops, timeoutMs: settings.get('host.timeout').value * 1000, argv: process.argv.slice(2), dryRun: run.dryRun });
+      const session = await Session.open({ backend, journal, records, reporter: run.reporter, stops, timeoutMs: settings.get('host.timeout').value * 1000, argv: process.argv.slice(2), dryRun: run.dryRun, guard: applyGuard(backend) });
       try {
         return await body(session);
       } finally {

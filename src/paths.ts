@@ -80,6 +80,11 @@ export interface Places {
   readonly runtime: string;
   /** xlp's own directory on this machine, where it keeps files on the host it runs on (payloads a sync left, what boot re-applies). */
   readonly kept: string;
+  /**
+   * The proc files of the host boot judges (cmdline, stat): /proc, or the simulated host's own
+   * (SIMROOT/proc, written by `xlp sim reset`, a new boot each time).
+   */
+  readonly proc: string;
   /** The simulator's state file, with --backend sim. */
   readonly simState?: string;
 }
@@ -107,7 +112,7 @@ export function placesFor(options: PlaceOptions, env: Env = process.env): Places
   const journal = fileSetting(options.auditLog, '--audit-log');
   if (!options.sim) {
     const state = stateDir(env);
-    return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env), kept: dataDir(env) };
+    return { journal: journal ?? join(state, 'audit.jsonl'), locks: join(state, 'locks'), records: join(dataDir(env), 'hosts'), runtime: runtimeDir(env), kept: dataDir(env), proc: '/proc' };
   }
   const simState = fileSetting(options.simState ?? env.XLP_SIM_STATE, '--sim-state');
   const root = simRoot(simState, env);
@@ -117,6 +122,7 @@ export function placesFor(options: PlaceOptions, env: Env = process.env): Places
     records: join(root, 'hosts'),
     runtime: join(root, 'run'),
     kept: root,
+    proc: join(root, 'proc'),
     simState: simState ?? join(root, 'state.json'),
   };
 }

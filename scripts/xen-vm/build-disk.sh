@@ -5,7 +5,7 @@
 #   etc/xlp/, var/lib/xlp/ (0700), etc/systemd/system/, var/log/   bound at the same paths in dom0
 #   usr/bin/node, usr/share/nodejs and their libraries            the distribution's Node.js (XEN_VM_DISK_FILES)
 #   usr/lib/node_modules/xlp/, usr/bin/xlp -> ../lib/node_modules/xlp/bin/run.js
-#                                    the built xlp of this checkout: bin/run.js, dist/bundle, package.json,
+#                                    the built xlp of this checkout: bin/run.js, dist/bundle, package.json, systemd/,
 #                                    oclif.manifest.json and the node_modules oclif loads at run time
 #                                    (xlp-runtime-modules.mjs)
 #   xlp-disk                         one line saying what was built
@@ -25,7 +25,7 @@ fi
 command -v mkfs.ext4 >/dev/null || die 'mkfs.ext4 is missing: run scripts/xen-vm/fetch.sh as root (it installs e2fsprogs)'
 [[ -f $XEN_VM_REPO/dist/bundle/main.js && -f $XEN_VM_REPO/oclif.manifest.json ]] || die 'xlp is not built: run "npm run build" first'
 
-XLP_FILES=(bin/run.js dist/bundle package.json oclif.manifest.json)
+XLP_FILES=(bin/run.js dist/bundle package.json oclif.manifest.json systemd)
 mapfile -t XLP_MODULES < <(node "$HERE/xlp-runtime-modules.mjs")
 ((${#XLP_MODULES[@]})) || die 'xlp-runtime-modules.mjs found no runtime modules'
 TEMPLATE=$XEN_VM_DISK_BUILD/template.img

@@ -49,14 +49,15 @@ case $XLP_XEN_VERSION in
     XEN_VM_APT_SOURCE='deb http://deb.debian.org/debian trixie main'
     # trixie's Node.js 20.19 (xlp's engines: >=20.19.0) and what `apt-cache depends` gives for it; it goes
     # on the persistent disk (build-disk.sh), not into the initramfs.
+    # util-linux for flock(1), which xlp takes its kernel-held locks with (busybox has no flock applet).
     XEN_VM_EXTRA_PACKAGES=(nodejs libnode115 libbrotli1 libcares2 libgcc-s1 libicu76 libnghttp2-14 libssl3t64
-      libstdc++6 libuv1t64 node-acorn node-cjs-module-lexer node-minimatch node-undici)
+      libstdc++6 libuv1t64 node-acorn node-cjs-module-lexer node-minimatch node-undici util-linux)
     XEN_VM_EXTRA_FILES=()
     XEN_VM_DISK_MB=512
     # virtio and virtio_pci are built into trixie's kernel; ext4 asks the crypto API for "crc32c" (a
     # softdep, not a depends=), which nothing could modprobe here: crc32c_generic is loaded before it.
     XEN_VM_DISK_MODULES=(virtio_blk crc32c_generic ext4)
-    XEN_VM_DISK_FILES=(usr/bin/node usr/bin/nodejs usr/share/nodejs)
+    XEN_VM_DISK_FILES=(usr/bin/node usr/bin/nodejs usr/share/nodejs usr/bin/flock)
     ;;
   *) die "unknown Xen version '$XLP_XEN_VERSION' (known: 4.17, 4.20)" ;;
 esac

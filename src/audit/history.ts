@@ -5,7 +5,7 @@
 import type { PayloadStatus } from '../model/types.js';
 import { presenceIn, type Operation, type Presence } from '../model/vocabulary.js';
 import { scanJournal, type ScanResult } from './journal-reader.js';
-import type { JournalRecord, Resolution, StoredRecord } from './record.js';
+import type { BootRecord, JournalRecord, Resolution, StoredRecord } from './record.js';
 import type { ChangeResult, ProbeRun } from '../model/results.js';
 
 export interface Change {
@@ -44,6 +44,8 @@ export interface History {
   readonly changes: Change[];
   /** The newest full list of the host the journal holds (an outcome's stateAfter or a recovery's stateNow). */
   readonly lastState?: { readonly seq: number; readonly time: string; readonly payloads: readonly PayloadStatus[] };
+  /** What each boot run decided (of this host, when one is asked for), oldest first. */
+  readonly boots: ReadonlyArray<BootRecord & { readonly hash: string }>;
   /** Changes of the journal itself (a tail moved aside, sealing started), of every host. */
   readonly journal: ReadonlyArray<JournalRecord & { readonly hash: string }>;
 }
@@ -53,12 +55,17 @@ export async function readHistory(path: string, host?: string): Promise<History>
   const changes = new Map<number, Change>();
   let lastState: History['lastState'];
   const journal: Array<JournalRecord & { readonly hash: string }> = [];
+  const boots: Array<BootRecord & { readonly hash: string }> = [];
   const scan = await scanJournal(path, (record: StoredRecord) => {
     if (record.type === 'journal') {
       journal.push(record);
       return;
     }
     if (host !== undefined && record.host !== host) return;
+    if (record.type === 'boot') {
+      boots.push(record);
+      return;
+    }
     const state = record.type === 'outcome' ? record.stateAfter : record.type === 'recovery' ? record.stateNow : undefined;
     if (state !== undefined) lastState = { seq: record.seq, time: record.time, payloads: state };
     if (record.type === 'intent') {
@@ -101,7 +108,7 @@ export async function readHistory(path: string, host?: string): Promise<History>
       }
     }
   });
-  return { scan, changes: [...changes.values()], ...(lastState === undefined ? {} : { lastState }), journal };
+  return { scan, changes: [...changes.values()], ...(lastState === undefined ? {} : { lastState }), boots, journal };
 }
 
 /** Interrupted changes not yet settled by a recovery (in-flight verdicts are not settled). */

@@ -57,7 +57,7 @@ export type RecordVisitor = (record: StoredRecord, raw: Buffer) => void;
 
 const CHUNK = 1 << 20;
 const NEWLINE = 0x0a;
-const RECORD_TYPES = new Set(['intent', 'outcome', 'recovery', 'journal']);
+const RECORD_TYPES = new Set(['intent', 'outcome', 'recovery', 'journal', 'boot']);
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export async function scanJournal(path: string, visit?: RecordVisitor): Promise<ScanResult> {

@@ -9,7 +9,7 @@ import type { Operation, Presence, Verdict } from '../model/vocabulary.js';
 import { canonicalJson } from './canonical.js';
 import type { ChangeResult, ProbeRun, RollbackReport, RunHolder } from '../model/results.js';
 import type { SealMethod } from './seal-file.js';
-import type { AuditError, AuditIntent } from './types.js';
+import type { AuditError, AuditIntent, BootEvent } from './types.js';
 
 export const FORMAT_VERSION = 1;
 export const GENESIS = '0'.repeat(64);
@@ -80,6 +80,11 @@ export interface RecoveryRecord extends Chained, Actor {
   readonly leftoversRemoved?: readonly string[];
 }
 
+/** What a boot run decided (src/ops/boot/): re-applied, nothing kept for this build, disabled, held back... */
+export interface BootRecord extends Chained, Actor, BootEvent {
+  readonly type: 'boot';
+}
+
 /** Bytes `xlp audit recover-tail` took out of the journal, and the file beside it that now holds them. */
 export interface MovedTail {
   /** File name, in the journal's directory. */
@@ -112,7 +117,7 @@ export interface SealStartRecord extends JournalChange {
 
 export type JournalRecord = TailRecoveryRecord | SealStartRecord;
 
-export type AuditRecord = IntentRecord | OutcomeRecord | RecoveryRecord | JournalRecord;
+export type AuditRecord = IntentRecord | OutcomeRecord | RecoveryRecord | JournalRecord | BootRecord;
 export type StoredRecord = AuditRecord & { readonly hash: string };
 
 /** The fields a writer supplies; the journal adds v, seq, prev and hash. */

@@ -14,7 +14,7 @@ import type { Actor, Resolution } from './record.js';
 import { Sealer, type SealConfig } from './seal.js';
 import { judge } from '../model/vocabulary.js';
 import { syslogForwarder } from './syslog.js';
-import type { AuditEntry, AuditIntent, AuditOutcome, AuditSink, HoldRequest, HostHold } from './types.js';
+import type { AuditEntry, AuditIntent, AuditOutcome, AuditSink, BootEvent, HoldRequest, HostHold } from './types.js';
 
 export interface JournalSinkOptions {
   readonly journalPath: string;
@@ -111,5 +111,9 @@ export function createJournalSink(options: JournalSinkOptions): AuditSink {
     });
   };
 
-  return { begin, hold };
+  const boot = async (event: BootEvent): Promise<void> => {
+    await journal.append({ type: 'boot', time: now(), ...options.actor, ...event });
+  };
+
+  return { begin, hold, boot };
 }

@@ -7,7 +7,7 @@ import { advisories, modinfoOf, patchLevel, type Advisories, type PatchLevel } f
 import type { PayloadStatus } from '../model/types.js';
 import { effectOf, judge, stackAfter, TARGET, type Operation } from '../model/vocabulary.js';
 import { viewOf, type PayloadView } from '../model/payload-view.js';
-import type { RunHolder } from '../model/results.js';
+import type { BootStatus, RunHolder } from '../model/results.js';
 import type { PayloadRecord } from '../verify/store.js';
 import { describeActor } from './identity.js';
 import { readHistory, unresolved, type Change } from './history.js';
@@ -75,6 +75,10 @@ export interface StatusResult {
   /** The patch level at a glance: the apply order, the top of the stack, the advisories applied. */
   readonly patchLevel: PatchLevel;
   readonly anomalies: readonly Anomaly[];
+  /** What the last boot run decided on this host (its journal record). */
+  readonly lastBoot?: BootStatus['lastBoot'];
+  /** Boot's standing (added by the status command: the kill switch and the crash-loop guard are read from the host). */
+  readonly boot?: BootStatus;
 }
 
 interface Known {
@@ -150,7 +154,13 @@ export async function hostStatus(host: string, live: readonly PayloadStatus[], j
     payloads,
     patchLevel: patchLevel(live, record?.applied ?? [], (name) => modinfo.get(name) ?? []),
     anomalies,
+    ...lastBootOf(history.boots),
   };
+}
+
+function lastBootOf(boots: Awaited<ReturnType<typeof readHistory>>['boots']): Pick<StatusResult, 'lastBoot'> {
+  const last = boots[boots.length - 1];
+  return last === undefined ? {} : { lastBoot: { record: last.seq, time: last.time, outcome: last.outcome, reason: last.reason } };
 }
 
 /** Payloads the last recorded state names that the hypervisor lists differently now. */

@@ -26,6 +26,7 @@ function summarise(record: StoredRecord): string {
   const common = { seq: record.seq, hash: record.hash, type: record.type, host: record.host };
   if (record.type === 'intent') return JSON.stringify({ ...common, op: record.operation, name: record.name, user: record.user, sudoUser: record.sudoUser, sha256: record.sha256 });
   if (record.type === 'outcome') return JSON.stringify({ ...common, op: record.operation, name: record.name, intent: record.intent, result: record.result, errno: record.error?.errno });
+  if (record.type === 'boot') return JSON.stringify({ ...common, outcome: record.outcome, reason: record.reason, xenBuildId: record.xenBuildId });
   if (record.type === 'journal') return JSON.stringify({ ...common, action: record.action, user: record.user, sudoUser: record.sudoUser });
   return JSON.stringify({ ...common, lockTakenOverFrom: record.lockTakenOverFrom.pid, resolved: record.resolved.map((r) => `${r.intent}:${r.verdict}`) });
 }

@@ -3,7 +3,7 @@
  * host lock for its whole run, records each change's intent (flushed to disk) before it touches the
  * hypervisor, and its outcome afterwards.
  */
-import type { ChangeResult, ProbeRun, RollbackReport } from '../model/results.js';
+import type { BootOutcome, ChangeResult, ProbeRun, RollbackReport } from '../model/results.js';
 import type { PayloadStatus, ToolOutput } from '../model/types.js';
 import type { Operation, Presence } from '../model/vocabulary.js';
 
@@ -68,6 +68,23 @@ export interface HostHold {
   release(): Promise<void>;
 }
 
+export interface BootEvent {
+  readonly host: string;
+  readonly argv: readonly string[];
+  /** The running hypervisor's build-id; '' when it could not be read. */
+  readonly xenBuildId: string;
+  readonly outcome: BootOutcome;
+  /** Why, in one sentence: "the host booted a new hypervisor", "xlp.enable=0 on the kernel command line". */
+  readonly reason: string;
+  /** The kept stack boot worked from, bottom first. */
+  readonly kept?: readonly string[];
+  /** What boot left applied or uploaded from it, bottom first. */
+  readonly reapplied?: readonly string[];
+  /** Payloads of the kept stack not re-applied, and why (bytes changed, the crash-loop guard). */
+  readonly heldBack?: ReadonlyArray<{ readonly name: string; readonly reason: string }>;
+  readonly error?: AuditError;
+}
+
 export interface AuditSink {
   /**
    * Takes the host lock for a whole run (from its first look at the host to its last record), so
@@ -77,4 +94,6 @@ export interface AuditSink {
   hold(request: HoldRequest): Promise<HostHold>;
   /** Durably records the intent; throws an XlpError (exit code AUDIT) when it cannot, so nothing is changed. */
   begin(intent: AuditIntent): Promise<AuditEntry>;
+  /** Durably records what a boot run decided (its changes are journaled as usual, through begin). */
+  boot(event: BootEvent): Promise<void>;
 }

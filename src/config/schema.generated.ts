@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"xlp configuration","description":"/etc/xlp/config.json (system) and $XLP_CONFIG_DIR/config.json or $XDG_CONFIG_HOME/xlp/config.json (user). Precedence: flag > environment > user config > system config > default, except that a signature requirement of the system config (and the trust settings that come with it) yields only to flags (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"verify":{"requireSignature":true}}],"properties":{"$schema":{"description":"Where an editor finds this schema (ignored by xlp).","$ref":"#/$defs/text","examples":["/usr/lib/node_modules/xlp/docs/schema/config.schema.json"]},"verify":{"description":"What xlp checks before a payload reaches the hypervisor (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"requireSignature":true,"allowedSigners":"/etc/xlp/allowed_signers"}],"properties":{"requireSignature":{"description":"Refuse every payload without a valid signature: upload and load check FILE.sig, apply and replace need a payload xlp uploaded with a verified signature. Environment XLP_REQUIRE_SIGNATURE, flag --[no-]require-signature.","type":"boolean","examples":[true]},"allowedSigners":{"description":"The ssh-keygen allowed_signers file of trusted keys; relative to this file's directory. Default /etc/xlp/allowed_signers. Environment XLP_ALLOWED_SIGNERS, flag --allowed-signers.","$ref":"#/$defs/file","examples":["/etc/xlp/allowed_signers"]},"signer":{"description":"Accept only signatures by this principal of the allowed-signers file. Environment XLP_SIGNER, flag --signer.","$ref":"#/$defs/text","examples":["release@example.org"]}}},"host":{"description":"How xlp reaches the hypervisor, and how long it waits.","type":"object","additionalProperties":false,"examples":[{"host":"root@dom0.example.org","timeout":30}],"properties":{"backend":{"description":"The real xen-livepatch tool, or xlp's simulated Xen host. Environment XLP_BACKEND, flag --backend.","enum":["xen-livepatch","sim"],"examples":["xen-livepatch"]},"host":{"description":"Run on this dom0 over ssh. Environment XLP_HOST, flag --host.","$ref":"#/$defs/destination","examples":["root@dom0.example.org"]},"sshConfig":{"description":"ssh client configuration file for host; relative to this file's directory. Environment XLP_SSH_CONFIG, flag --ssh-config.","$ref":"#/$defs/file","examples":["/etc/xlp/ssh_config"]},"xenLivepatch":{"description":"Path of the xen-livepatch binary (on the dom0). Environment XLP_XEN_LIVEPATCH, flag --xen-livepatch.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xen-livepatch"]},"xl":{"description":"Path of the xl binary (on the dom0). Environment XLP_XL, flag --xl.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xl"]},"timeout":{"description":"Seconds to wait for a busy hypervisor or an unfinished action. Default 30. Environment XLP_TIMEOUT, flag --timeout.","$ref":"#/$defs/seconds","examples":[30]},"lockTimeout":{"description":"Seconds to wait for another xlp changing the same host or appending to the journal. Default 60. Environment XLP_LOCK_TIMEOUT, flag --lock-timeout.","$ref":"#/$defs/seconds","examples":[60]}}},"audit":{"description":"The audit journal (docs/audit.md).","type":"object","additionalProperties":false,"dependentSchemas":{"sealKey":{"properties":{"sealSshKey":false}}},"examples":[{"sealKey":"/etc/xlp/audit.key","syslog":"authpriv.notice"}],"properties":{"log":{"description":"The journal file; relative to this file's directory. Environment XLP_AUDIT_LOG, flag --audit-log.","$ref":"#/$defs/file","examples":["/var/lib/xlp/audit.jsonl"]},"sealKey":{"description":"HMAC key file that seals the journal's head; relative to this file's directory. Environment XLP_AUDIT_SEAL_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit.key"]},"sealSshKey":{"description":"ssh key that signs the journal's head instead (namespace xlp-audit); relative to this file's directory. Environment XLP_AUDIT_SEAL_SSH_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit_seal_ed25519"]},"syslog":{"description":"Forward each journal record to syslog at this facility.level. Environment XLP_AUDIT_SYSLOG.","$ref":"#/$defs/syslog","examples":["authpriv.notice"]}}}},"$defs":{"text":{"description":"text without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"file":{"description":"a file path without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"absolutePath":{"description":"an absolute path without control characters","type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$"},"destination":{"description":"an ssh destination [user@]host[:port]","type":"string","pattern":"^[^-\\s\\u0000-\\u001f\\u007f][^\\s\\u0000-\\u001f\\u007f]*$"},"seconds":{"description":"a whole number of seconds from 0 to 86400","type":"integer","minimum":0,"maximum":86400},"syslog":{"description":"a facility.level such as authpriv.notice","type":"string","pattern":"^(auth|authpriv|daemon|local[0-7]|user|syslog)\\.(emerg|alert|crit|err|warning|notice|info|debug)$"}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"xlp configuration","description":"/etc/xlp/config.json (system) and $XLP_CONFIG_DIR/config.json or $XDG_CONFIG_HOME/xlp/config.json (user). Precedence: flag > environment > user config > system config > default, except that a signature requirement of the system config (and the trust settings that come with it) yields only to flags (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"verify":{"requireSignature":true}}],"properties":{"$schema":{"description":"Where an editor finds this schema (ignored by xlp).","$ref":"#/$defs/text","examples":["/usr/lib/node_modules/xlp/docs/schema/config.schema.json"]},"verify":{"description":"What xlp checks before a payload reaches the hypervisor (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"requireSignature":true,"allowedSigners":"/etc/xlp/allowed_signers"}],"properties":{"requireSignature":{"description":"Refuse every payload without a valid signature: upload and load check FILE.sig, apply and replace need a payload xlp uploaded with a verified signature. Environment XLP_REQUIRE_SIGNATURE, flag --[no-]require-signature.","type":"boolean","examples":[true]},"allowedSigners":{"description":"The ssh-keygen allowed_signers file of trusted keys; relative to this file's directory. Default /etc/xlp/allowed_signers. Environment XLP_ALLOWED_SIGNERS, flag --allowed-signers.","$ref":"#/$defs/file","examples":["/etc/xlp/allowed_signers"]},"signer":{"description":"Accept only signatures by this principal of the allowed-signers file. Environment XLP_SIGNER, flag --signer.","$ref":"#/$defs/text","examples":["release@example.org"]}}},"host":{"description":"How xlp reaches the hypervisor, and how long it waits.","type":"object","additionalProperties":false,"examples":[{"host":"root@dom0.example.org","timeout":30}],"properties":{"backend":{"description":"The real xen-livepatch tool, or xlp's simulated Xen host. Environment XLP_BACKEND, flag --backend.","enum":["xen-livepatch","sim"],"examples":["xen-livepatch"]},"host":{"description":"Run on this dom0 over ssh. Environment XLP_HOST, flag --host.","$ref":"#/$defs/destination","examples":["root@dom0.example.org"]},"sshConfig":{"description":"ssh client configuration file for host; relative to this file's directory. Environment XLP_SSH_CONFIG, flag --ssh-config.","$ref":"#/$defs/file","examples":["/etc/xlp/ssh_config"]},"xenLivepatch":{"description":"Path of the xen-livepatch binary (on the dom0). Environment XLP_XEN_LIVEPATCH, flag --xen-livepatch.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xen-livepatch"]},"xl":{"description":"Path of the xl binary (on the dom0). Environment XLP_XL, flag --xl.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xl"]},"timeout":{"description":"Seconds to wait for a busy hypervisor or an unfinished action. Default 30. Environment XLP_TIMEOUT, flag --timeout.","$ref":"#/$defs/seconds","examples":[30]},"lockTimeout":{"description":"Seconds to wait for another xlp changing the same host or appending to the journal. Default 60. Environment XLP_LOCK_TIMEOUT, flag --lock-timeout.","$ref":"#/$defs/seconds","examples":[60]}}},"audit":{"description":"The audit journal (docs/audit.md).","type":"object","additionalProperties":false,"dependentSchemas":{"sealKey":{"properties":{"sealSshKey":false}}},"examples":[{"sealKey":"/etc/xlp/audit.key","syslog":"authpriv.notice"}],"properties":{"log":{"description":"The journal file; relative to this file's directory. Environment XLP_AUDIT_LOG, flag --audit-log.","$ref":"#/$defs/file","examples":["/var/lib/xlp/audit.jsonl"]},"sealKey":{"description":"HMAC key file that seals the journal's head; relative to this file's directory. Environment XLP_AUDIT_SEAL_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit.key"]},"sealSshKey":{"description":"ssh key that signs the journal's head instead (namespace xlp-audit); relative to this file's directory. Environment XLP_AUDIT_SEAL_SSH_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit_seal_ed25519"]},"syslog":{"description":"Forward each journal record to syslog at this facility.level. Environment XLP_AUDIT_SYSLOG.","$ref":"#/$defs/syslog","examples":["authpriv.notice"]}}},"boot":{"description":"What xlp boot does when the host starts (docs/boot.md).","type":"object","additionalProperties":false,"examples":[{"timeout":120,"guardWindow":600}],"properties":{"timeout":{"description":"Seconds xlp boot may take before it stops between steps (exit 19). Default 120. Environment XLP_BOOT_TIMEOUT, flag --boot-timeout.","$ref":"#/$defs/seconds","examples":[120]},"guardWindow":{"description":"The crash-loop guard's window: a host that boots again within this many seconds of an apply went down within the window, and the next boot holds that payload back. Default 600. Environment XLP_BOOT_GUARD_WINDOW, flag --guard-window.","$ref":"#/$defs/seconds","examples":[600]}}}},"$defs":{"text":{"description":"text without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"file":{"description":"a file path without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"absolutePath":{"description":"an absolute path without control characters","type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$"},"destination":{"description":"an ssh destination [user@]host[:port]","type":"string","pattern":"^[^-\\s\\u0000-\\u001f\\u007f][^\\s\\u0000-\\u001f\\u007f]*$"},"seconds":{"description":"a whole number of seconds from 0 to 86400","type":"integer","minimum":0,"maximum":86400},"syslog":{"description":"a facility.level such as authpriv.notice","type":"string","pattern":"^(auth|authpriv|daemon|local[0-7]|user|syslog)\\.(emerg|alert|crit|err|warning|notice|info|debug)$"}}};
 const schema32 = {"description":"text without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
 const schema33 = {"description":"a file path without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"};
 const schema35 = {"description":"an ssh destination [user@]host[:port]","type":"string","pattern":"^[^-\\s\\u0000-\\u001f\\u007f][^\\s\\u0000-\\u001f\\u007f]*$"};
@@ -27,7 +27,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "$schema") || (key0 === "verify")) || (key0 === "host")) || (key0 === "audit"))){
+if(!(((((key0 === "$schema") || (key0 === "verify")) || (key0 === "host")) || (key0 === "audit")) || (key0 === "boot"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -503,9 +503,12 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.boot !== undefined){
+let data19 = data.boot;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+if(!((key4 === "timeout") || (key4 === "guardWindow"))){
+const err38 = {instancePath:instancePath+"/boot",schemaPath:"#/properties/boot/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -514,8 +517,102 @@ vErrors.push(err38);
 }
 errors++;
 }
+}
+if(data19.timeout !== undefined){
+let data20 = data19.timeout;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err39 = {instancePath:instancePath+"/boot/timeout",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 86400 || isNaN(data20)){
+const err40 = {instancePath:instancePath+"/boot/timeout",schemaPath:"#/$defs/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data20 < 0 || isNaN(data20)){
+const err41 = {instancePath:instancePath+"/boot/timeout",schemaPath:"#/$defs/seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+if(data19.guardWindow !== undefined){
+let data21 = data19.guardWindow;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err42 = {instancePath:instancePath+"/boot/guardWindow",schemaPath:"#/$defs/seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 86400 || isNaN(data21)){
+const err43 = {instancePath:instancePath+"/boot/guardWindow",schemaPath:"#/$defs/seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(data21 < 0 || isNaN(data21)){
+const err44 = {instancePath:instancePath+"/boot/guardWindow",schemaPath:"#/$defs/seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/boot",schemaPath:"#/properties/boot/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
 validate20.errors = vErrors;
 return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"xlp configuration","description":"/etc/xlp/config.json (system) and $XLP_CONFIG_DIR/config.json or $XDG_CONFIG_HOME/xlp/config.json (user). Precedence: flag > environment > user config > system config > default, except that a signature requirement of the system config (and the trust settings that come with it) yields only to flags (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"verify":{"requireSignature":true}}],"properties":{"$schema":{"description":"Where an editor finds this schema (ignored by xlp).","$ref":"#/$defs/text","examples":["/usr/lib/node_modules/xlp/docs/schema/config.schema.json"]},"verify":{"description":"What xlp checks before a payload reaches the hypervisor (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"requireSignature":true,"allowedSigners":"/etc/xlp/allowed_signers"}],"properties":{"requireSignature":{"description":"Refuse every payload without a valid signature: upload and load check FILE.sig, apply and replace need a payload xlp uploaded with a verified signature. Environment XLP_REQUIRE_SIGNATURE, flag --[no-]require-signature.","type":"boolean","examples":[true]},"allowedSigners":{"description":"The ssh-keygen allowed_signers file of trusted keys; relative to this file's directory. Default /etc/xlp/allowed_signers. Environment XLP_ALLOWED_SIGNERS, flag --allowed-signers.","$ref":"#/$defs/file","examples":["/etc/xlp/allowed_signers"]},"signer":{"description":"Accept only signatures by this principal of the allowed-signers file. Environment XLP_SIGNER, flag --signer.","$ref":"#/$defs/text","examples":["release@example.org"]}}},"host":{"description":"How xlp reaches the hypervisor, and how long it waits.","type":"object","additionalProperties":false,"examples":[{"host":"root@dom0.example.org","timeout":30}],"properties":{"backend":{"description":"The real xen-livepatch tool, or xlp's simulated Xen host. Environment XLP_BACKEND, flag --backend.","enum":["xen-livepatch","sim"],"examples":["xen-livepatch"]},"host":{"description":"Run on this dom0 over ssh. Environment XLP_HOST, flag --host.","$ref":"#/$defs/destination","examples":["root@dom0.example.org"]},"sshConfig":{"description":"ssh client configuration file for host; relative to this file's directory. Environment XLP_SSH_CONFIG, flag --ssh-config.","$ref":"#/$defs/file","examples":["/etc/xlp/ssh_config"]},"xenLivepatch":{"description":"Path of the xen-livepatch binary (on the dom0). Environment XLP_XEN_LIVEPATCH, flag --xen-livepatch.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xen-livepatch"]},"xl":{"description":"Path of the xl binary (on the dom0). Environment XLP_XL, flag --xl.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xl"]},"timeout":{"description":"Seconds to wait for a busy hypervisor or an unfinished action. Default 30. Environment XLP_TIMEOUT, flag --timeout.","$ref":"#/$defs/seconds","examples":[30]},"lockTimeout":{"description":"Seconds to wait for another xlp changing the same host or appending to the journal. Default 60. Environment XLP_LOCK_TIMEOUT, flag --lock-timeout.","$ref":"#/$defs/seconds","examples":[60]}}},"audit":{"description":"The audit journal (docs/audit.md).","type":"object","additionalProperties":false,"dependentSchemas":{"sealKey":{"properties":{"sealSshKey":false}}},"examples":[{"sealKey":"/etc/xlp/audit.key","syslog":"authpriv.notice"}],"properties":{"log":{"description":"The journal file; relative to this file's directory. Environment XLP_AUDIT_LOG, flag --audit-log.","$ref":"#/$defs/file","examples":["/var/lib/xlp/audit.jsonl"]},"sealKey":{"description":"HMAC key file that seals the journal's head; relative to this file's directory. Environment XLP_AUDIT_SEAL_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit.key"]},"sealSshKey":{"description":"ssh key that signs the journal's head instead (namespace xlp-audit); relative to this file's directory. Environment XLP_AUDIT_SEAL_SSH_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit_seal_ed25519"]},"syslog":{"description":"Forward each journal record to syslog at this facility.level. Environment XLP_AUDIT_SYSLOG.","$ref":"#/$defs/syslog","examples":["authpriv.notice"]}}}},"$defs":{"text":{"description":"text without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"file":{"description":"a file path without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"absolutePath":{"description":"an absolute path without control characters","type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$"},"destination":{"description":"an ssh destination [user@]host[:port]","type":"string","pattern":"^[^-\\s\\u0000-\\u001f\\u007f][^\\s\\u0000-\\u001f\\u007f]*$"},"seconds":{"description":"a whole number of seconds from 0 to 86400","type":"integer","minimum":0,"maximum":86400},"syslog":{"description":"a facility.level such as authpriv.notice","type":"string","pattern":"^(auth|authpriv|daemon|local[0-7]|user|syslog)\\.(emerg|alert|crit|err|warning|notice|info|debug)$"}}};
+export const schema = {"$schema":"https://json-schema.org/draft/2020-12/schema","title":"xlp configuration","description":"/etc/xlp/config.json (system) and $XLP_CONFIG_DIR/config.json or $XDG_CONFIG_HOME/xlp/config.json (user). Precedence: flag > environment > user config > system config > default, except that a signature requirement of the system config (and the trust settings that come with it) yields only to flags (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"verify":{"requireSignature":true}}],"properties":{"$schema":{"description":"Where an editor finds this schema (ignored by xlp).","$ref":"#/$defs/text","examples":["/usr/lib/node_modules/xlp/docs/schema/config.schema.json"]},"verify":{"description":"What xlp checks before a payload reaches the hypervisor (docs/verification.md).","type":"object","additionalProperties":false,"examples":[{"requireSignature":true,"allowedSigners":"/etc/xlp/allowed_signers"}],"properties":{"requireSignature":{"description":"Refuse every payload without a valid signature: upload and load check FILE.sig, apply and replace need a payload xlp uploaded with a verified signature. Environment XLP_REQUIRE_SIGNATURE, flag --[no-]require-signature.","type":"boolean","examples":[true]},"allowedSigners":{"description":"The ssh-keygen allowed_signers file of trusted keys; relative to this file's directory. Default /etc/xlp/allowed_signers. Environment XLP_ALLOWED_SIGNERS, flag --allowed-signers.","$ref":"#/$defs/file","examples":["/etc/xlp/allowed_signers"]},"signer":{"description":"Accept only signatures by this principal of the allowed-signers file. Environment XLP_SIGNER, flag --signer.","$ref":"#/$defs/text","examples":["release@example.org"]}}},"host":{"description":"How xlp reaches the hypervisor, and how long it waits.","type":"object","additionalProperties":false,"examples":[{"host":"root@dom0.example.org","timeout":30}],"properties":{"backend":{"description":"The real xen-livepatch tool, or xlp's simulated Xen host. Environment XLP_BACKEND, flag --backend.","enum":["xen-livepatch","sim"],"examples":["xen-livepatch"]},"host":{"description":"Run on this dom0 over ssh. Environment XLP_HOST, flag --host.","$ref":"#/$defs/destination","examples":["root@dom0.example.org"]},"sshConfig":{"description":"ssh client configuration file for host; relative to this file's directory. Environment XLP_SSH_CONFIG, flag --ssh-config.","$ref":"#/$defs/file","examples":["/etc/xlp/ssh_config"]},"xenLivepatch":{"description":"Path of the xen-livepatch binary (on the dom0). Environment XLP_XEN_LIVEPATCH, flag --xen-livepatch.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xen-livepatch"]},"xl":{"description":"Path of the xl binary (on the dom0). Environment XLP_XL, flag --xl.","$ref":"#/$defs/absolutePath","examples":["/usr/sbin/xl"]},"timeout":{"description":"Seconds to wait for a busy hypervisor or an unfinished action. Default 30. Environment XLP_TIMEOUT, flag --timeout.","$ref":"#/$defs/seconds","examples":[30]},"lockTimeout":{"description":"Seconds to wait for another xlp changing the same host or appending to the journal. Default 60. Environment XLP_LOCK_TIMEOUT, flag --lock-timeout.","$ref":"#/$defs/seconds","examples":[60]}}},"audit":{"description":"The audit journal (docs/audit.md).","type":"object","additionalProperties":false,"dependentSchemas":{"sealKey":{"properties":{"sealSshKey":false}}},"examples":[{"sealKey":"/etc/xlp/audit.key","syslog":"authpriv.notice"}],"properties":{"log":{"description":"The journal file; relative to this file's directory. Environment XLP_AUDIT_LOG, flag --audit-log.","$ref":"#/$defs/file","examples":["/var/lib/xlp/audit.jsonl"]},"sealKey":{"description":"HMAC key file that seals the journal's head; relative to this file's directory. Environment XLP_AUDIT_SEAL_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit.key"]},"sealSshKey":{"description":"ssh key that signs the journal's head instead (namespace xlp-audit); relative to this file's directory. Environment XLP_AUDIT_SEAL_SSH_KEY.","$ref":"#/$defs/file","examples":["/etc/xlp/audit_seal_ed25519"]},"syslog":{"description":"Forward each journal record to syslog at this facility.level. Environment XLP_AUDIT_SYSLOG.","$ref":"#/$defs/syslog","examples":["authpriv.notice"]}}},"boot":{"description":"What xlp boot does when the host starts (docs/boot.md).","type":"object","additionalProperties":false,"examples":[{"timeout":120,"guardWindow":600}],"properties":{"timeout":{"description":"Seconds xlp boot may take before it stops between steps (exit 19). Default 120. Environment XLP_BOOT_TIMEOUT, flag --boot-timeout.","$ref":"#/$defs/seconds","examples":[120]},"guardWindow":{"description":"The crash-loop guard's window: a host that boots again within this many seconds of an apply went down within the window, and the next boot holds that payload back. Default 600. Environment XLP_BOOT_GUARD_WINDOW, flag --guard-window.","$ref":"#/$defs/seconds","examples":[600]}}}},"$defs":{"text":{"description":"text without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"file":{"description":"a file path without control characters","type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"absolutePath":{"description":"an absolute path without control characters","type":"string","pattern":"^/[^\\u0000-\\u001f\\u007f]*$"},"destination":{"description":"an ssh destination [user@]host[:port]","type":"string","pattern":"^[^-\\s\\u0000-\\u001f\\u007f][^\\s\\u0000-\\u001f\\u007f]*$"},"seconds":{"description":"a whole number of seconds from 0 to 86400","type":"integer","minimum":0,"maximum":86400},"syslog":{"description":"a facility.level such as authpriv.notice","type":"string","pattern":"^(auth|authpriv|daemon|local[0-7]|user|syslog)\\.(emerg|alert|crit|err|warning|notice|info|debug)$"}}};

@@ -25,6 +25,8 @@ export interface SettingValues {
   'audit.sealSshKey': string;
   /** As written: a facility.level, or (from XLP_AUDIT_SYSLOG) on/off; src/audit/syslog.ts reads it. */
   'audit.syslog': string;
+  'boot.timeout': number;
+  'boot.guardWindow': number;
 }
 
 export type SettingKey = keyof SettingValues;
@@ -56,6 +58,8 @@ export const DEFAULTS = {
   'host.backend': BACKEND_KINDS[0],
   'host.timeout': 30,
   'host.lockTimeout': 60,
+  'boot.timeout': 120,
+  'boot.guardWindow': 600,
 } as const satisfies Partial<SettingValues>;
 
 export type Defaulted = keyof typeof DEFAULTS;
@@ -73,6 +77,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'audit.sealKey', env: 'XLP_AUDIT_SEAL_KEY', flag: 'seal-key', kind: 'file' },
   { key: 'audit.sealSshKey', env: 'XLP_AUDIT_SEAL_SSH_KEY', kind: 'file' },
   { key: 'audit.syslog', env: 'XLP_AUDIT_SYSLOG', kind: 'text' },
+  { key: 'boot.timeout', env: 'XLP_BOOT_TIMEOUT', flag: 'boot-timeout', kind: 'seconds' },
+  { key: 'boot.guardWindow', env: 'XLP_BOOT_GUARD_WINDOW', flag: 'guard-window', kind: 'seconds' },
 ];
 
 /** A command's flag of a setting's name but bound to another variable is another setting (audit verify's --allowed-signers trusts seal signers). */

@@ -134,6 +134,22 @@ export const EXIT_CODES = [
     meaning: '`xlp sync --plan`: the saved plan was computed from a live state that is no longer the host\'s; nothing was changed; plan again',
   },
   {
+    code: 18,
+    key: 'BOOT_HELD_BACK',
+    errorCodes: ['boot-held-back'],
+    help: 'boot: a kept payload was held back (bytes changed, crash-loop guard)',
+    meaning:
+      "`xlp boot`: a kept payload was not re-applied, nor anything above it: its bytes in the host's store no longer match their sha256 (refused), or the crash-loop guard holds it back because the host went down soon after it was applied; the stack below it was re-applied; the journal's boot record and `xlp status` say which and why",
+  },
+  {
+    code: 19,
+    key: 'BOOT_TIMEOUT',
+    errorCodes: ['boot-timeout'],
+    help: 'boot: --boot-timeout ran out; stopped between steps',
+    meaning:
+      '`xlp boot`: the boot timeout (--boot-timeout, XLP_BOOT_TIMEOUT, boot.timeout) ran out: the step under way ended and was recorded, no further step started, the journal says what was re-applied; if a step itself does not end, the process exits a few seconds later and the next run resolves its open intent',
+  },
+  {
     code: 130,
     key: 'INTERRUPTED',
     errorCodes: ['interrupted'],

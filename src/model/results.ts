@@ -168,3 +168,38 @@ export interface PlanResult {
   /** The file the plan was saved to (--out), or null. */
   readonly savedTo: string | null;
 }
+
+/** What `xlp boot` (or `xlp boot clear`) decided on a host, journaled once per run (docs/boot.md). */
+export const BOOT_OUTCOMES = ['reapplied', 'nothing-kept', 'disabled', 'held-back', 'failed', 'timeout', 'guard-cleared'] as const;
+export type BootOutcome = (typeof BOOT_OUTCOMES)[number];
+
+export interface HeldBack {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface BootResult {
+  readonly host: string;
+  readonly xenBuildId: string;
+  readonly outcome: BootOutcome;
+  readonly reason: string;
+  /** The kept stack, bottom first ([] when nothing was kept). */
+  readonly kept: readonly string[];
+  /** What boot left loaded from it, bottom first. */
+  readonly reapplied: readonly string[];
+  readonly heldBack: readonly HeldBack[];
+  /** The steps boot took (a sync's), when it got that far. */
+  readonly steps: readonly SyncStepResult[];
+}
+
+/** Where boot stands on a host, as `xlp status` shows it (docs/boot.md). */
+export interface BootStatus {
+  /** Why boot would apply nothing now (the kill switch), null when it would; undefined for a remote host (its /proc and /etc are not read). */
+  readonly killSwitch?: string | null;
+  /** The crash-loop guard: clear, armed (applies not yet judged by a boot), or tripped (critical until cleared). */
+  readonly guard: { readonly state: 'clear' | 'armed' | 'tripped'; readonly payloads: readonly string[]; readonly reason?: string; readonly since?: string };
+  /** The last boot record of this host in the journal. */
+  readonly lastBoot?: { readonly record: number; readonly time: string; readonly outcome: BootOutcome; readonly reason: string };
+  /** True when the guard is tripped: a payload the host should carry is held back. */
+  readonly critical: boolean;
+}

@@ -76,6 +76,7 @@ function uploadThen(session: Session, operation: 'load' | 'replace', request: Fi
     const present = payload.verdict.present;
     if (present === 'APPLIED') return end(step, 'unchanged', present, fileFacts(payload));
     if (present === undefined) await upload(step, payload);
+    await session.armGuard(step.name);
     const performed = await step.change(actionStage(step, FOLLOWED_BY[operation], request.nodeps === true ? { nodeps: true } : {}));
     return end(step, present === undefined || performed.outcome === 'done' ? 'done' : 'unchanged', TARGET[operation], fileFacts(payload));
   });
@@ -100,6 +101,8 @@ export async function changePayload(session: Session, action: Action, request: A
         });
         const probes = action === 'apply' ? (request.probes ?? []) : [];
         const stage = actionStage(step, action, request.nodeps === true ? { nodeps: true } : {});
+        // An apply of an applied payload changes nothing: nothing to guard.
+        if (action === 'replace' || listed.find((p) => p.name === name)?.state !== 'APPLIED') await session.armGuard(name);
         // Probed, the apply is undone when a probe fails.
         const performed = await step.change(probes.length === 0 ? stage : { ...stage, undo: actionStage(step, 'revert', {}, 'Roll back: revert') });
         if (performed.outcome === 'done' && !session.dryRun) await runProbes(step, probes);

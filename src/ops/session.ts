@@ -11,6 +11,7 @@ import type { Backend } from '../host/backend.js';
 import type { Operation } from '../model/vocabulary.js';
 import type { PayloadRecords } from '../verify/store.js';
 import type { Reporter } from '../model/reporter.js';
+import type { ApplyGuard } from './boot/guard.js';
 import { Step, type StepEnd } from './step.js';
 import type { StopRequests, StopSignal } from './stop-requests.js';
 
@@ -30,6 +31,8 @@ export interface SessionOptions {
    * would run; no lock is taken, nothing is journaled or recorded, the hypervisor is only read.
    */
   readonly dryRun?: boolean;
+  /** The crash-loop guard, armed before every apply and replace (src/ops/boot/guard.ts); none in tests that do not need it. */
+  readonly guard?: ApplyGuard;
 }
 
 /** A dry run holds nothing: it changes nothing, so it never waits for a run that does. */
@@ -102,6 +105,11 @@ export class Session {
     const signal = this.stopRequested;
     if (signal !== undefined) throw stoppedAfter(signal, operation, name, end);
     return end.value;
+  }
+
+  /** Arms the crash-loop guard before an apply or replace of `name` starts (not in a rehearsal). */
+  async armGuard(name: string): Promise<void> {
+    if (!this.dryRun) await this.options.guard?.arm(name);
   }
 
   /** Releases the host lock. The session's changes are all recorded by then. */

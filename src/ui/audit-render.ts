@@ -69,6 +69,7 @@ export function renderStatus(result: StatusResult): string {
       ...renderPatchLevel(result.patchLevel),
     );
   }
+  lines.push(...bootLines(result));
   // Messages quote names and journal text: each is escaped whole, so none can start a line of its own.
   if (result.anomalies.length > 0) lines.push('', 'Does not add up:', ...result.anomalies.map((a) => `  - ${a.kind}: ${escapeText(a.message)}`));
   return lines.join('\n');
@@ -81,4 +82,20 @@ export function renderJournalChanges(records: readonly JournalRecord[]): string 
       ? `moved ${r.movedAside.bytes} bytes from byte ${r.movedAside.offset} (sha256 ${short(r.movedAside.sha256)}) into ${r.movedAside.file}: ${r.movedAside.reason}`
       : `sealing (${r.method}) starts here, over ${r.seq - 1} records no seal covered`;
   return ['Changes of the journal itself:', ...records.map((r) => `  record ${r.seq} ${r.time} ${describeActor(r)}: ${r.action}: ${what(r)}`)].join('\n');
+}
+
+/** Boot's standing: CRITICAL first when the crash-loop guard holds a payload back. */
+function bootLines(result: StatusResult): string[] {
+  const boot = result.boot;
+  const lines: string[] = [];
+  if (boot?.guard.state === 'tripped') {
+    lines.push('', `CRITICAL: the crash-loop guard holds back ${boot.guard.payloads.map(escapeText).join(', ')} since ${boot.guard.since ?? '?'}: ${escapeText(boot.guard.reason ?? '')}; after looking at why, run 'xlp boot clear'`);
+  }
+  const last = boot?.lastBoot ?? result.lastBoot;
+  if (boot === undefined && last === undefined) return lines;
+  lines.push('', 'Boot:');
+  if (boot?.killSwitch !== undefined) lines.push(`  kill switch: ${boot.killSwitch === null ? 'off (boot re-applies what the last sync kept)' : `ON: ${escapeText(boot.killSwitch)}`}`);
+  if (boot !== undefined) lines.push(`  crash-loop guard: ${boot.guard.state}${boot.guard.state === 'armed' ? ` (${boot.guard.payloads.map(escapeText).join(', ')} applied; judged at the next boot)` : ''}`);
+  if (last !== undefined) lines.push(`  last boot: ${last.time} (journal record ${last.record}): ${last.outcome}: ${escapeText(last.reason)}`);
+  return lines;
 }

@@ -7,7 +7,7 @@
  * of finding is one more entry in a table below, never a new code path (docs/monitoring.md).
  */
 import type { Anomaly, AnomalyKind, StatusResult } from '../audit/status.js';
-import type { CheckResult } from '../model/results.js';
+import type { BootStatus, CheckResult } from '../model/results.js';
 import { printable } from '../model/text.js';
 
 /** The plugin states, in order: a state's index is its exit code. */
@@ -75,9 +75,23 @@ const ANOMALIES: Record<AnomalyKind, (a: Anomaly, name: string) => Finding> = {
 
 const applied = (payloads: readonly { readonly state: string }[], state: string): number => payloads.filter((p) => p.state === state).length;
 
+/**
+ * Boot's standing: a crash-loop guard that holds payloads back leaves the host unpatched after its
+ * next boot (CRITICAL until `xlp boot clear`); a kill switch that is on means boot re-applies nothing
+ * (WARNING: an operator chose it, but it must not be forgotten).
+ */
+function bootFindings(boot: BootStatus | undefined): Finding[] {
+  if (boot === undefined) return [];
+  const held = boot.guard.payloads.map((name) => pluginText(name)).join(', ');
+  return [
+    ...(boot.critical ? [{ severity: 'CRITICAL' as const, text: `crash-loop guard holds back ${held || 'payloads'} (xlp boot clear)` }] : []),
+    ...(typeof boot.killSwitch === 'string' ? [{ severity: 'WARNING' as const, text: `boot re-apply switched off: ${pluginText(boot.killSwitch)}` }] : []),
+  ];
+}
+
 /** `xlp status --nagios`. */
 export function statusVerdict(status: StatusResult): PluginVerdict {
-  const findings = status.anomalies.map((a) => ANOMALIES[a.kind](a, pluginText(a.name ?? '')));
+  const findings = [...status.anomalies.map((a) => ANOMALIES[a.kind](a, pluginText(a.name ?? ''))), ...bootFindings(status.boot)];
   const count = { applied: applied(status.payloads, 'APPLIED'), checked: applied(status.payloads, 'CHECKED') };
   const top = status.patchLevel.top;
   const summary = `${count.applied} applied${top === null ? '' : ` (top ${pluginText(top)})`}, ${count.checked} checked on ${pluginText(status.host)}`;

@@ -4,7 +4,7 @@
  * tool's own words), an in-memory journal and record, a reporter that records, and stop requests
  * raised by hand at any step.
  */
-import type { AuditEntry, AuditIntent, AuditOutcome, AuditSink, HoldRequest } from '../../src/audit/types.js';
+import type { AuditEntry, AuditIntent, AuditOutcome, AuditSink, BootEvent, HoldRequest } from '../../src/audit/types.js';
 import { XlpError, ExitCode } from '../../src/errors.js';
 import type { RunResult, Runner } from '../../src/host/runner.js';
 import { createXenLivepatchBackend } from '../../src/host/xen-livepatch/backend.js';
@@ -82,7 +82,7 @@ export function scriptedRunner(): ScriptedRunner {
 }
 
 export interface MemoryJournal extends AuditSink {
-  readonly records: Array<{ type: 'intent'; intent: AuditIntent } | { type: 'outcome'; outcome: AuditOutcome }>;
+  readonly records: Array<{ type: 'intent'; intent: AuditIntent } | { type: 'outcome'; outcome: AuditOutcome } | { type: 'boot'; boot: BootEvent }>;
   /** Makes the next begin() fail as a full journal would. */
   failNextIntent(): void;
   held: boolean;
@@ -108,6 +108,7 @@ export function memoryJournal(): MemoryJournal {
       journal.records.push({ type: 'intent', intent });
       return { finish: async (outcome) => void journal.records.push({ type: 'outcome', outcome }) };
     },
+    boot: async (boot: BootEvent) => void journal.records.push({ type: 'boot', boot }),
   };
   return journal;
 }

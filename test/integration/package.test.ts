@@ -40,7 +40,7 @@ const manifest = (): { version: string; commands: Record<string, { flags: Record
 const pkg = (): { version: string; man: string[]; files: string[]; private?: boolean } => JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
 /** Shipped files named one by one; every other shipped file matches one of the patterns below. */
-const EXACT = ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'bin/sim/xen-livepatch', 'bin/sim/xl', 'oclif.manifest.json', 'scripts/mkpayload.sh'];
+const EXACT = ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'bin/sim/xen-livepatch', 'bin/sim/xl', 'oclif.manifest.json', 'scripts/mkpayload.sh', 'systemd/xlp-boot.service'];
 const PATTERNS: Array<[RegExp, string]> = [
   [/^dist\/bundle\/.+\.js$/, 'dist/bundle'],
   // The documents, and the config schema for editors and users (docs/schema/).
@@ -68,7 +68,7 @@ describe('npm pack', () => {
     expect(readFileSync(join(REPO, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the xlp authors\n/);
   });
 
-  it('ships exactly the CLI bundle, the fakes, the manifest, the man pages, the documents, the payload builder, LICENSE and README', () => {
+  it('ships exactly the CLI bundle, the fakes, the manifest, the man pages, the documents, the payload builder, the boot unit, LICENSE and README', () => {
     const paths = packed.map((file) => file.path).sort();
     const unexpected = paths.filter((path) => !EXACT.includes(path) && !PATTERNS.some(([pattern]) => pattern.test(path)));
     expect(unexpected, 'shipped but not expected (test/, .work/, dist/src, ...)').toEqual([]);

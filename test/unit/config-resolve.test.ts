@@ -31,6 +31,8 @@ const SAMPLES: Record<SettingKey, { write: (layer: number) => unknown; read?: (l
   'audit.sealKey': { write: (n) => `/seal/${n}.key`, env: (n) => `/seal/${n}.key` },
   'audit.sealSshKey': { write: (n) => `/seal/${n}_ed25519`, env: (n) => `/seal/${n}_ed25519` },
   'audit.syslog': { write: (n) => (n % 2 === 0 ? 'authpriv.notice' : 'daemon.info'), env: (n) => (n % 2 === 0 ? 'authpriv.notice' : 'daemon.info') },
+  'boot.timeout': { write: (n) => n + 10, env: (n) => String(n + 10) },
+  'boot.guardWindow': { write: (n) => n + 300, env: (n) => String(n + 300) },
 };
 
 const LAYERS = ['system', 'user', 'environment', 'flag'] as const;

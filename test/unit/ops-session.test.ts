@@ -50,7 +50,7 @@ async function run<T>(h: Harness, body: (session: Awaited<ReturnType<Harness['op
 /** The same, in a dry-run session. */
 const rehearse = <T>(h: Harness, body: (session: Awaited<ReturnType<Harness['open']>>) => Promise<T>): Promise<T> => run(h, body, { dryRun: true });
 
-const journaled = (h: Harness) => h.journal.records.map((r) => (r.type === 'intent' ? `intent ${r.intent.operation}` : `outcome ${r.outcome.result}`));
+const journaled = (h: Harness) => h.journal.records.map((r) => (r.type === 'intent' ? `intent ${r.intent.operation}` : r.type === 'outcome' ? `outcome ${r.outcome.result}` : `boot ${r.boot.outcome}`));
 
 describe('load', () => {
   it('verifies, uploads and applies with four tool runs, journals intent and outcome, and records the bytes', async () => {

@@ -2,7 +2,7 @@
  * The POSIX shell scripts that keep files on the dom0 over ssh (src/host/runner.ts keepFile), in xlp's
  * directory there, /var/lib/xlp: the directories 0700 and the host user's own (never through a
  * symlink), the file written under a temporary name, proven by the host's own sha256sum, synced and
- * renamed into place; reading refuses anything but a private regular file of the host user's, and
+ * renamed into place, and the rename synced too (the crash-loop guard must survive a crash right after); reading refuses anything but a private regular file of the host user's, and
  * sends it base64 so the bytes survive the text channel.
  */
 export const KEPT_ROOT = '/var/lib/xlp';
@@ -28,7 +28,8 @@ sum=\${sum%% *}
 if [ "$sum" != "$3" ]; then echo "xlp-keep: sha256 of the copy is $sum, expected $3" >&2; exit ${KEPT_MISMATCH_EXIT}; fi
 sync
 mv -f -- "$tmp" "$file"
-trap - EXIT`;
+trap - EXIT
+sync`;
 
 /** $1 = root, $2 = name, $3 = the most bytes xlp accepts. */
 export const READ_KEPT_SCRIPT = `set -eu

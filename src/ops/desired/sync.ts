@@ -33,45 +33,75 @@ export interface SyncRequest {
 }
 
 export async function syncHost(session: Session, request: SyncRequest): Promise<SyncResult> {
-  const { backend, records } = session.options;
   const { manifest } = request.loaded;
+  return converge(session, {
+    label: manifest.path,
+    desiredFor: (xenBuildId) => entryFor(manifest, xenBuildId, session.backend.host),
+    bytesOf: (p) => request.loaded.bytesOf(p),
+    unmanaged: request.unmanaged ?? manifest.unmanaged,
+    verify: request.verify,
+    ...(request.saved === undefined ? {} : { saved: request.saved }),
+    keep: true,
+  });
+}
+
+/** Where a convergence takes its wishes and bytes from: a manifest (sync), or what a sync kept on the host (boot). */
+export interface Convergence {
+  /** What the result names as the source: the manifest's path, or the kept file boot read. */
+  readonly label: string;
+  /** The desired stack for the running hypervisor; throws when there is none. */
+  readonly desiredFor: (xenBuildId: string) => DesiredHypervisor;
+  /** The checked bytes of a wanted payload; undefined when there are none. */
+  readonly bytesOf: (p: DesiredPresent) => Uint8Array | undefined;
+  readonly unmanaged: UnmanagedPolicy;
+  readonly verify: VerifyOptions;
+  readonly saved?: SavedPlan;
+  /** Keep the payloads and the desired stack on the host (sync); boot's come from there already. */
+  readonly keep: boolean;
+}
+
+/** One session from the live state to the desired one: verify, keep, plan, run each step, undo on failure. */
+export async function converge(session: Session, c: Convergence): Promise<SyncResult> {
+  const { backend, records } = session.options;
   const start = await gatherLive(backend, records);
-  const desired = entryFor(manifest, start.xenBuildId, backend.host);
+  const desired = c.desiredFor(start.xenBuildId);
   const present = desired.payloads.filter((p): p is DesiredPresent => p.state !== 'absent');
   const bytesOf = (p: DesiredPresent): Uint8Array => {
-    const bytes = request.loaded.bytesOf(p);
-    if (bytes === undefined) throw new Error(`the manifest kept no bytes for ${p.name}`);
+    const bytes = c.bytesOf(p);
+    if (bytes === undefined) throw new Error(`no bytes were kept for ${p.name}`);
     return bytes;
   };
   await session.options.reporter.stage(`Verify ${present.length} payload file${present.length === 1 ? '' : 's'}`, async (report) => {
     for (const p of present) {
       const bytes = bytesOf(p);
-      const checked = await verifyIntegrity(p.file, bytes, parsePayload(bytes), { ...request.verify, sha256: p.facts.sha256, ...(p.signature === undefined ? {} : { signature: p.signature }) });
+      const checked = await verifyIntegrity(p.file, bytes, parsePayload(bytes), { ...c.verify, sha256: p.facts.sha256, ...(p.signature === undefined ? {} : { signature: p.signature }) });
       report.note(`${p.name}: ${checked.passed.join(', ') || 'sha256 as the manifest says'}${checked.signer === undefined ? '' : `, signed by ${checked.signer}`}`);
     }
   });
-  const plan = planSync(desired, start, request.unmanaged ?? manifest.unmanaged);
-  if (request.saved !== undefined) refuseStale(request.saved, plan, start);
+  const plan = planSync(desired, start, c.unmanaged);
+  if (c.saved !== undefined) refuseStale(c.saved, plan, start);
   if (plan.blocked !== undefined) throw blocked(plan.blocked, backend.host);
-  const base = { host: backend.host, manifest: manifest.path, xenBuildId: start.xenBuildId, differences: plan.differences, unmanaged: plan.unmanaged, dryRun: session.dryRun };
+  const base = { host: backend.host, manifest: c.label, xenBuildId: start.xenBuildId, differences: plan.differences, unmanaged: plan.unmanaged, dryRun: session.dryRun };
   if (session.dryRun) {
     const steps = plan.steps.map((s): SyncStepResult => ({ ...s, result: null, wouldRun: stepCommand(backend, s) }));
     return { ...base, result: plan.steps.length === 0 ? 'unchanged' : 'done', steps };
   }
-  await session.options.reporter.stage(`Keep ${present.length} payload${present.length === 1 ? '' : 's'} on ${backend.host}`, async () => {
-    for (const p of present) await keepPayload(backend, bytesOf(p));
-  });
+  if (c.keep) {
+    await session.options.reporter.stage(`Keep ${present.length} payload${present.length === 1 ? '' : 's'} on ${backend.host}`, async () => {
+      for (const p of present) await keepPayload(backend, bytesOf(p));
+    });
+  }
   const steps: SyncStepResult[] = [];
   for (const [index, step] of plan.steps.entries()) {
     try {
-      const result = await runStep(session, step, { desired, bytesOf: (name) => bytesOfName(present, name, bytesOf), verify: request.verify });
+      const result = await runStep(session, step, { desired, bytesOf: (name) => bytesOfName(present, name, bytesOf), verify: c.verify });
       steps.push({ ...step, result: result.result, wouldRun: null });
     } catch (error) {
       throw await stopped(session, { plan, index, done: plan.steps.slice(0, index), failure: asXlpError(error), start, desired, bytesOf });
     }
   }
   // Kept after every successful sync, changes or not: the manifest's probes or files may be new.
-  await keepDesired(backend, desired, manifest.path);
+  if (c.keep) await keepDesired(backend, desired, c.label);
   return { ...base, result: steps.some((s) => s.result === 'done') ? 'done' : 'unchanged', steps };
 }
 
