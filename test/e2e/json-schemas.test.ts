@@ -38,6 +38,11 @@ const SCHEMA_OF: Record<string, string> = {
   plan: 'plan',
   check: 'check',
   sync: 'sync',
+  boot: 'boot',
+  'boot:clear': 'boot-clear',
+  'boot:enable': 'boot-unit',
+  'boot:disable': 'boot-unit',
+  'boot:status': 'boot-unit',
   sign: 'sign',
   'audit:log': 'audit-log',
   'audit:export': 'audit-export',
@@ -126,6 +131,16 @@ describe('every command prints JSON its schema allows', () => {
     await documentOf('sync', ['sync', '-f', manifest, '--unmanaged', 'remove', '--dry-run']);
     await documentOf('sync', ['sync', '-f', manifest, '--unmanaged', 'remove']);
     await documentOf('check', ['check', '-f', manifest]);
+    // A reboot into the same build (a fresh simulated host) right after the sync's apply: the
+    // crash-loop guard holds the payload back (exit 18, boot's own document) until it is cleared.
+    await execa(process.execPath, [join(REPO, 'bin', 'run.js'), 'sim', 'reset', '--build-id', TEST_XEN_BUILD_ID], { env: sim.env, extendEnv: false });
+    expect(await documentOf('boot', ['boot'], { exitCode: 18, result: true })).toMatchObject({ outcome: 'held-back', heldBack: [{ name: 'a' }] });
+    expect(await documentOf('status', ['status'])).toMatchObject({ boot: { critical: true, guard: { state: 'tripped', payloads: expect.arrayContaining(['a']) } } });
+    expect(await documentOf('boot:clear', ['boot', 'clear'])).toMatchObject({ cleared: expect.arrayContaining(['a']) });
+    expect(await documentOf('boot', ['boot'])).toMatchObject({ outcome: 'reapplied', reapplied: ['a'] });
+    await documentOf('boot:enable', ['boot', 'enable']);
+    expect(await documentOf('boot:status', ['boot', 'status'])).toMatchObject({ installed: true, current: true });
+    await documentOf('boot:disable', ['boot', 'disable']);
     await documentOf('sign', ['sign', a, '--key', key, '--output', join(sim.home, 'a.sig')]);
 
     await documentOf('audit:log', ['audit', 'log']);

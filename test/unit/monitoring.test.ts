@@ -49,6 +49,16 @@ describe('statusVerdict', () => {
     }
   });
 
+  it("is CRITICAL while boot's crash-loop guard holds payloads back, WARNING while boot is switched off", () => {
+    const tripped = { ...status([]), boot: { killSwitch: null, guard: { state: 'tripped' as const, payloads: ['xsa-2'] }, critical: true } };
+    expect(statusVerdict(tripped).line).toMatch(/^XLP CRITICAL - crash-loop guard holds back xsa-2 \(xlp boot clear\) \(/);
+    expect(statusVerdict(tripped).exitCode).toBe(2);
+    const off = { ...status([]), boot: { killSwitch: 'xlp.enable=0 on the kernel command line', guard: { state: 'clear' as const, payloads: [] }, critical: false } };
+    expect(statusVerdict(off).line).toMatch(/^XLP WARNING - boot re-apply switched off: xlp.enable=0 on the kernel command line \(/);
+    const armed = { ...status([]), boot: { killSwitch: null, guard: { state: 'armed' as const, payloads: ['xsa-2'] }, critical: false } };
+    expect(statusVerdict(armed).state).toBe('OK');
+  });
+
   it('escapes a name that would forge output or start the perfdata', () => {
     const { line } = statusVerdict(status([{ kind: 'loaded-outside-xlp', name: 'evil|a=1\u001b[2J\u202e', message: '' }]));
     expect(line).toContain('evil\\x7ca=1\\x1b[2J\\u{202e}');
