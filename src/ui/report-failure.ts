@@ -14,7 +14,7 @@ export const NO_CONTEXT: FailureContext = { host: null, operation: null, payload
 
 /** The error document's `error`: every key present, null where a failure has no such part (docs/schema/error.schema.json). */
 export function errorBody(failure: XlpError, context: FailureContext): Record<string, unknown> {
-  return {
+  const fixed = {
     code: failure.code,
     exitCode: failure.exitCode,
     message: failure.message,
@@ -22,11 +22,11 @@ export function errorBody(failure: XlpError, context: FailureContext): Record<st
     errno: failure.errno ?? null,
     detail: failure.detail ?? null,
     rollback: failure.rollback ?? null,
-    // Spelt out: one key order whatever object the caller built the context from.
-    host: context.host,
-    operation: context.operation,
-    payload: context.payload,
   };
+  // What a kind of failure adds of its own (a manifest's problems, line by line).
+  const own = Object.fromEntries(Object.entries(failure.toJSON()).filter(([key]) => !Object.hasOwn(fixed, key)));
+  // Spelt out: one key order whatever object the caller built the context from.
+  return { ...fixed, ...own, host: context.host, operation: context.operation, payload: context.payload };
 }
 
 /**

@@ -156,6 +156,11 @@ describe('every command prints JSON its schema allows', () => {
     // Errors: each names the host, the operation and the payload it was about, null where none applies.
     const notFound = await documentOf('apply', ['apply', 'nope'], { exitCode: 7 });
     expect(notFound.error).toMatchObject({ code: 'not-found', host: `sim:${sim.statePath}`, operation: 'apply', payload: 'nope', hint: expect.any(String), rollback: null });
+    // An invalid manifest: every problem at its line and column, in the error document.
+    const badManifest = join(sim.home, 'bad.yaml');
+    await writeFile(badManifest, `version: 1\nhypervisors:\n  - build-id: ${TEST_XEN_BUILD_ID}\n    payloads:\n      - name: a\n        state: applied\n        colour: blue\n`);
+    const invalid = await documentOf('check', ['check', '-f', badManifest], { exitCode: 16 });
+    expect((invalid.error as { problems: Array<{ line: number }> }).problems.map((p) => p.line)).toEqual([5, 5, 7]);
     const usage = await documentOf('list', ['list', '--bogus'], { exitCode: 2 });
     expect(usage.error).toMatchObject({ code: 'usage', host: null, operation: 'list', payload: null });
     await sim.fault({ kind: 'no-handle', persistent: true });
