@@ -145,6 +145,9 @@ describe('the journal on a full disk', () => {
         const running = host.start(change.args);
         try {
           await waitFor('the intent record', async () => (await host.lines()).length === lines + 1);
+          // Sealed, the intent is whole only once its seal is written: fill the disk after that, or the
+          // intent's seal is what runs out (the case above), not the outcome's.
+          if (step.sealed) await waitFor("the intent's seal", async () => ((JSON.parse(await readFile(host.sealOutside, 'utf8').catch(() => '{}')) as { seq?: number }).seq ?? 0) === lines + 1);
           await fill();
           room = await slack(host.journalOutside);
         } finally {
