@@ -44,7 +44,7 @@ it('keeps one unbroken chain with every record of every writer', async () => {
   await writeFile(barrier, '');
   await Promise.all(runs);
   const result = await verifyJournal(path, {});
-  expect(result).toMatchObject({ ok: true, records: writers.length * perWriter });
+  expect(result).toMatchObject({ ok: true, journal: { records: writers.length * perWriter } });
   const records = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { host: string; name: string });
   for (const host of writers) expect(records.filter((r) => r.host === host).map((r) => r.name)).toEqual(Array.from({ length: perWriter }, (_, i) => `p${i}`));
 });
