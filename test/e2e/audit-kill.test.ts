@@ -73,17 +73,19 @@ describe('kill -9 of xlp load', () => {
   it('after the intent record: nothing was uploaded, and the next load says so and proceeds', async () => {
     const host = simHost(`${home}/intent`);
     expect((await host.xlp(['list', ...host.flags])).exitCode).toBe(0);
-    // Holding the simulator's state lock stops the upload right after the intent is on disk.
+    // Holding the simulator's state lock stops the upload right after the intent is on disk and the
+    // private copy is staged (in the sim root's run directory): the kill comes once both are there.
+    const staging = join(dirname(host.statePath), 'run');
+    const staged = async (): Promise<boolean> => (await readdir(staging).catch(() => [])).some((entry) => entry.startsWith('stage-'));
     const simLock = await acquireLock(`${host.statePath}.lock`, { timeoutMs: 5000, command: 'test', what: 'sim' });
     let pid: number;
     try {
-      pid = await killedLoad(host, async () => (await host.records()).some((r) => r.type === 'intent'));
+      pid = await killedLoad(host, async () => (await host.records()).some((r) => r.type === 'intent') && (await staged()));
     } finally {
       await simLock.release();
     }
     expect((await host.state())?.payloads).toEqual([]);
-    // The killed run had staged its private copy (in the sim root's run directory) before the upload.
-    const staging = join(dirname(host.statePath), 'run');
+    // The killed run's staged copy is left behind.
     const left = (await readdir(staging)).filter((entry) => entry.startsWith(`stage-${pid}-`));
     expect(left).toHaveLength(1);
     await expectInterrupted(host, 'not-done');
