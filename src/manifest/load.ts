@@ -45,6 +45,15 @@ export interface LoadedManifest {
  * Throws a usage error (exit 2) when the manifest file cannot be read, and a ManifestError
  * (exit 16) listing every problem found.
  */
+/** What the planner needs of a payload file, read from its bytes once. */
+export const factsOf = (info: PayloadInfo): PayloadFacts => ({
+  sha256: info.sha256,
+  ...(info.buildId === undefined ? {} : { buildId: info.buildId }),
+  ...(info.depends === undefined ? {} : { depends: info.depends }),
+  ...(info.xenDepends === undefined ? {} : { xenDepends: info.xenDepends }),
+  reappliable: info.writableSections.length === 0,
+});
+
 export async function loadManifest(path: string, options: LoadOptions = {}): Promise<LoadedManifest> {
   const file = await readManifestFile(path);
   const analysis = analyseManifest(file.text, path, { baseDir: file.realDir });
@@ -135,13 +144,7 @@ async function checkFile(buildId: string, entry: ManifestEntry, baseDir: string)
     return { problems: [...problems, { ...at, message: `payload ${name}: ${error.message}; ${fix}` }], sound: false };
   }
   const { bytes, info } = read;
-  const facts: PayloadFacts = {
-    sha256: info.sha256,
-    ...(info.buildId === undefined ? {} : { buildId: info.buildId }),
-    ...(info.depends === undefined ? {} : { depends: info.depends }),
-    ...(info.xenDepends === undefined ? {} : { xenDepends: info.xenDepends }),
-    reappliable: info.writableSections.length === 0,
-  };
+  const facts = factsOf(info);
   if (entry.sha256 !== undefined && entry.sha256 !== info.sha256) {
     const message = `payload ${name}: the file's sha256 is ${info.sha256}, not ${entry.sha256}: it is not the payload this manifest names; check the file and where it came from (write sha256: ${info.sha256} only if it is the file you meant)`;
     return { problems: [...problems, { ...(entry.at.sha256 ?? at), message }], facts, bytes, sound: false };

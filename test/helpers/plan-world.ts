@@ -11,6 +11,7 @@ import { loadPayload, type LoadOutcome } from '../../src/host/sim/elf/load-paylo
 import { APPLIED, freshState, type SimState } from '../../src/host/sim/state.js';
 import { parseXenVersion } from '../../src/host/sim/xen-version.js';
 import type { LiveHost, PayloadFacts, PlanAction } from '../../src/model/desired.js';
+import { factsOf } from '../../src/manifest/load.js';
 import { parsePayload } from '../../src/payload/parse.js';
 import { TEST_XEN_BUILD_ID, buildPayload, type PayloadOptions } from './payloads.js';
 
@@ -26,14 +27,7 @@ export interface PayloadFile {
 export async function payloadFile(options: PayloadOptions): Promise<PayloadFile> {
   const path = await buildPayload(options);
   const bytes = new Uint8Array(await readFile(path));
-  const info = parsePayload(bytes);
-  const facts: PayloadFacts = {
-    sha256: info.sha256,
-    ...(info.buildId === undefined ? {} : { buildId: info.buildId }),
-    ...(info.depends === undefined ? {} : { depends: info.depends }),
-    ...(info.xenDepends === undefined ? {} : { xenDepends: info.xenDepends }),
-    reappliable: info.writableSections.length === 0,
-  };
+  const facts = factsOf(parsePayload(bytes));
   return { path, bytes, facts };
 }
 
